@@ -1,0 +1,24 @@
+// Conversions between wire types and config/kernel types. The service layer is the only place
+// that knows both sides (ARCHITECTURE.md). Thread-safety: pure functions.
+#pragma once
+
+#include <vector>
+
+#include "config/permissions.h"
+#include "config/root_filesystem.h"
+#include "kernel/fs_types.h"
+#include "wire/protocol.h"
+
+namespace se::service {
+
+config::RootFilesystemEntry entry_from_wire(const wire::RootFilesystemEntry& entry);
+// Snapshot/export form (spec/protocol.md s3.8): mode/uid/gid always present, file content UTF8
+// when valid UTF-8 else BASE64, symlink target, executable = file with any execute bit.
+wire::RootFilesystemEntry entry_to_wire(const kernel::FsEntry& entry);
+std::vector<wire::RootFilesystemEntry> entries_to_wire(const std::vector<kernel::FsEntry>& entries);
+
+config::PermissionsPolicy policy_from_wire(const wire::PermissionsPolicy& policy);
+
+wire::GuestFilesystemStat stat_to_wire(const kernel::FileStat& stat);
+
+}  // namespace se::service

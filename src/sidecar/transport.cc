@@ -1,0 +1,232 @@
+#include "sidecar/transport.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+namespace se::sidecar {
+namespace {
+
+void log_error(const std::string& message) {
+  std::string line = "secure-exec-sidecar: ";
+  line.append(message).push_back('\n');
+  // Diagnostics only; a failed stderr write has nowhere else to go.
+  [[maybe_unused]] ssize_t ignored = ::write(2, line.data(), line.size());
+}
+
+uint32_t read_be32(const uint8_t* bytes) {
+  return (uint32_t(bytes[0]) << 24) | (uint32_t(bytes[1]) << 16) | (uint32_t(bytes[2]) << 8) | uint32_t(bytes[3]);
+}
+
+// Buffered reader over a file descriptor: frames that arrive together are parsed from one read.
+class InputBuffer {
+ public:
+  explicit InputBuffer(int fd) : fd_(fd) { storage_.resize(64 * 1024); }
+
+  // Makes at least `count` bytes available; false on EOF (or a read error) before that.
+  bool fill(size_t count) {
+    if (available() >= count) return true;
+    if (begin_ > 0) {
+      std::memmove(storage_.data(), storage_.data() + begin_, available());
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (storage_.size() < count) storage_.resize(count);
+    while (end_ < count) {
+      ssize_t got = ::read(fd_, storage_.data() + end_, storage_.size() - end_);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        log_error(std::string("stdin read failed: ") + std::strerror(errno));
+        return false;
+      }
+      if (got == 0) return false;
+      end_ += static_cast<size_t>(got);
+    }
+    return true;
+  }
+
+  size_t available() const { return end_ - begin_; }
+  std::span<const uint8_t> peek(size_t count) const { return {storage_.data() + begin_, count}; }
+  void consume(size_t count) { begin_ += count; }
+
+  // Discards `count` bytes without buffering more than one chunk at a time.
+  bool skip(size_t count) {
+    while (count > 0) {
+      if (available() == 0 && !fill(1)) return false;
+      size_t step = std::min(count, available());
+      consume(step);
+      count -= step;
+    }
+    return true;
+  }
+
+  // Releases memory after an unusually large frame.
+  void shrink() {
+    if (available() == 0 && storage_.size() > 1024 * 1024) {
+      storage_.assign(64 * 1024, 0);
+      begin_ = end_ = 0;
+    }
+  }
+
+ private:
+  int fd_;
+  std::vector<uint8_t> storage_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
+
+wire::ProtocolFrame rejection_frame(const wire::RequestEnvelope& envelope, std::string code, std::string message) {
+  return wire::ResponseFrame{.schema = wire::current_schema(),
+                             .request_id = envelope.request_id,
+                             .ownership = envelope.ownership,
+                             .payload = wire::RejectedResponse{.code = std::move(code), .message = std::move(message)}};
+}
+
+const char* frame_kind_name(const wire::ProtocolFrame& frame) {
+  switch (frame.index()) {
+    case 1: return "response";
+    case 2: return "event";
+    case 3: return "sidecar_request";
+    default: return "request";
+  }
+}
+
+}  // namespace
+
+FrameWriter::FrameWriter(int fd, size_t max_pending_frames)
+    : fd_(fd), max_pending_frames_(max_pending_frames), thread_([this] { run(); }) {}
+
+FrameWriter::~FrameWriter() { close(); }
+
+void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
+  std::vector<wire::Bytes> encoded;
+  encoded.reserve(frames.size());
+  for (const auto& frame : frames) {
+    wire::Bytes bytes;
+    wire::append_framed(bytes, frame);
+    if (bytes.size() - 4 > wire::kMaxFrameBytes) {
+      log_error("dropping an outbound frame of " + std::to_string(bytes.size() - 4) + " bytes (limit " +
+                std::to_string(wire::kMaxFrameBytes) + ")");
+      continue;
+    }
+    encoded.push_back(std::move(bytes));
+  }
+  std::unique_lock lock(mutex_);
+  for (auto& bytes : encoded) {
+    not_full_.wait(lock, [&] { return pending_.size() < max_pending_frames_ || broken_; });
+    if (broken_) return;
+    pending_.push_back(std::move(bytes));
+  }
+  lock.unlock();
+  not_empty_.notify_one();
+}
+
+void FrameWriter::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  not_empty_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FrameWriter::run() {
+  std::vector<uint8_t> batch;
+  for (;;) {
+    std::deque<wire::Bytes> taken;
+    {
+      std::unique_lock lock(mutex_);
+      not_empty_.wait(lock, [&] { return !pending_.empty() || closing_; });
+      if (pending_.empty()) return;
+      taken.swap(pending_);
+    }
+    not_full_.notify_all();
+    batch.clear();
+    for (const auto& bytes : taken) batch.insert(batch.end(), bytes.begin(), bytes.end());
+    size_t written = 0;
+    while (written < batch.size()) {
+      ssize_t n = ::write(fd_, batch.data() + written, batch.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        log_error(std::string("stdout write failed, dropping further frames: ") + std::strerror(errno));
+        std::lock_guard lock(mutex_);
+        broken_ = true;
+        pending_.clear();
+        not_full_.notify_all();
+        break;
+      }
+      written += static_cast<size_t>(n);
+    }
+  }
+}
+
+int run_transport(service::Service& service, const TransportOptions& options) {
+  FrameWriter writer(options.output_fd);
+  InputBuffer input(options.input_fd);
+  for (;;) {
+    // EOF anywhere inside the 4-byte prefix is a clean end (spec/protocol.md s1.2).
+    if (!input.fill(4)) break;
+    const uint32_t length = read_be32(input.peek(4).data());
+    input.consume(4);
+
+    if (length > wire::kMaxFrameBytes) {
+      // Drained, never buffered whole; the start says who to answer when it is readable.
+      size_t head = std::min<size_t>(length, 64 * 1024);
+      bool have_head = input.fill(head);
+      auto envelope = have_head ? wire::peek_request_envelope(input.peek(head)) : std::nullopt;
+      std::string message = "protocol frame is " + std::to_string(length) + " bytes, limit is " +
+                            std::to_string(wire::kMaxFrameBytes);
+      if (!have_head || !input.skip(length)) {
+        log_error(message + "; stdin ended inside it");
+        break;
+      }
+      if (envelope) {
+        writer.send({rejection_frame(*envelope, "frame_too_large", message)});
+      } else {
+        log_error(message + "; skipped");
+      }
+      continue;
+    }
+
+    if (!input.fill(length)) {
+      log_error("stdin ended inside a " + std::to_string(length) + "-byte frame");
+      break;
+    }
+    std::span<const uint8_t> payload = input.peek(length);
+    auto frame = wire::decode_frame(payload);
+    if (!frame) {
+      auto envelope = wire::peek_request_envelope(payload);
+      if (envelope) {
+        writer.send({rejection_frame(*envelope, "invalid_frame", frame.error().to_string())});
+      } else {
+        log_error("skipping malformed frame: " + frame.error().to_string());
+      }
+      input.consume(length);
+      input.shrink();
+      continue;
+    }
+    input.consume(length);
+
+    if (auto* request = std::get_if<wire::RequestFrame>(&*frame)) {
+      writer.send(service.handle(*request));
+    } else if (auto* sidecar_response = std::get_if<wire::SidecarResponseFrame>(&*frame)) {
+      log_error("dropping stale sidecar response " + std::to_string(sidecar_response->request_id));
+    } else {
+      log_error(std::string("expected request or sidecar_response frame on stdin, received ") +
+                frame_kind_name(*frame) + "; skipped");
+    }
+    input.shrink();
+  }
+  service.shutdown();
+  writer.close();
+  return 0;
+}
+
+}  // namespace se::sidecar

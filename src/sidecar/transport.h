@@ -1,0 +1,58 @@
+// The stdio transport of the sidecar: reads length-prefixed frames from stdin, hands requests to
+// the service in arrival order, and writes responses and events to stdout (frames only; all
+// diagnostics go to stderr). Malformed input never ends the process (spec/README.md D1-D3):
+// only EOF on stdin does.
+//
+// Threads: the calling thread reads, decodes and dispatches (one thread hop fewer per request
+// than a separate reader; handlers never block on stdin). Frames are written by a writer thread
+// that owns stdout and batches whatever is queued into one write(2). The output queue is bounded:
+// producers wait when the host stops draining stdout.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "service/service.h"
+#include "wire/frame.h"
+
+namespace se::sidecar {
+
+// Bounded frame queue drained by one writer thread into a file descriptor.
+class FrameWriter {
+ public:
+  explicit FrameWriter(int fd, size_t max_pending_frames = 1024);
+  ~FrameWriter();
+  FrameWriter(const FrameWriter&) = delete;
+  FrameWriter& operator=(const FrameWriter&) = delete;
+
+  // Encodes and queues frames in order; blocks while the queue is full.
+  void send(const std::vector<wire::ProtocolFrame>& frames);
+  // Waits until every queued frame is written (or the output failed), then stops the thread.
+  void close();
+
+ private:
+  void run();
+
+  int fd_;
+  size_t max_pending_frames_;
+  std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<wire::Bytes> pending_;
+  bool closing_ = false;
+  bool broken_ = false;  // stdout failed (EPIPE...): frames are dropped from then on
+  std::thread thread_;
+};
+
+struct TransportOptions {
+  int input_fd = 0;
+  int output_fd = 1;
+};
+
+// Runs until EOF on the input; returns the process exit status (0).
+int run_transport(service::Service& service, const TransportOptions& options);
+
+}  // namespace se::sidecar
