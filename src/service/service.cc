@@ -113,7 +113,9 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
             return snapshot_root_filesystem(*vm);
           } else if constexpr (std::is_same_v<Payload, wire::GuestFilesystemCallRequest>) {
             auto result = TRY_HANDLED(handle_guest_filesystem_call(*vm, payload));
-            return HandlerOutput{.response = std::move(result), .events = {}, .response_ownership = {}};
+            HandlerOutput output;
+            output.response = std::move(result);
+            return output;
           } else {
             static_assert(later_request_name<Payload>() != nullptr, "every request kind must be handled");
             return reject("unsupported", std::string(later_request_name<Payload>()) +

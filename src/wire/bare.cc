@@ -3,54 +3,16 @@
 #include <cerrno>
 #include <limits>
 
+#include "base/utf8.h"
+
 namespace se::wire {
 namespace {
 
-Unexpected end_of_input() { return fail(EPROTO, "unexpected end of input"); }
-
-bool is_continuation(uint8_t byte, uint8_t low = 0x80, uint8_t high = 0xBF) {
-  return byte >= low && byte <= high;
+Unexpected end_of_input() {
+  return fail(EPROTO, "unexpected end of input");
 }
 
 }  // namespace
-
-bool is_valid_utf8(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const size_t size = text.size();
-  size_t i = 0;
-  while (i < size) {
-    const uint8_t lead = bytes[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    // The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and code points past
-    // U+10FFFF (F4); C0, C1 and F5..FF never start a sequence.
-    size_t length = 0;
-    uint8_t second_low = 0x80;
-    uint8_t second_high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) second_low = 0xA0;
-      if (lead == 0xED) second_high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) second_low = 0x90;
-      if (lead == 0xF4) second_high = 0x8F;
-    } else {
-      return false;
-    }
-    if (size - i < length) return false;
-    if (!is_continuation(bytes[i + 1], second_low, second_high)) return false;
-    for (size_t k = 2; k < length; ++k) {
-      if (!is_continuation(bytes[i + k])) return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 void Encoder::write_uint(uint64_t value) {
   while (value >= 0x80) {
@@ -86,10 +48,18 @@ ErrorOr<uint64_t> Decoder::read_le(size_t width) {
   return value;
 }
 
-ErrorOr<uint8_t> Decoder::read_u8() { return static_cast<uint8_t>(TRY(read_le(1))); }
-ErrorOr<uint16_t> Decoder::read_u16() { return static_cast<uint16_t>(TRY(read_le(2))); }
-ErrorOr<uint32_t> Decoder::read_u32() { return static_cast<uint32_t>(TRY(read_le(4))); }
-ErrorOr<uint64_t> Decoder::read_u64() { return read_le(8); }
+ErrorOr<uint8_t> Decoder::read_u8() {
+  return static_cast<uint8_t>(TRY(read_le(1)));
+}
+ErrorOr<uint16_t> Decoder::read_u16() {
+  return static_cast<uint16_t>(TRY(read_le(2)));
+}
+ErrorOr<uint32_t> Decoder::read_u32() {
+  return static_cast<uint32_t>(TRY(read_le(4)));
+}
+ErrorOr<uint64_t> Decoder::read_u64() {
+  return read_le(8);
+}
 
 ErrorOr<bool> Decoder::read_bool() {
   const uint8_t byte = TRY(read_u8());
@@ -102,8 +72,7 @@ ErrorOr<bool> Decoder::read_bool() {
 ErrorOr<bool> Decoder::read_optional_tag() {
   const uint8_t byte = TRY(read_u8());
   if (byte > 1) {
-    return fail(EPROTO,
-                "invalid value: integer `" + std::to_string(byte) + "`, expected an optional tag (0 or 1)");
+    return fail(EPROTO, "invalid value: integer `" + std::to_string(byte) + "`, expected an optional tag (0 or 1)");
   }
   return byte == 1;
 }
@@ -136,13 +105,27 @@ Unexpected invalid_variant_index(uint64_t value, uint32_t member_count) {
                           std::to_string(member_count));
 }
 
-void encode(Encoder& e, uint8_t value) { e.write_u8(value); }
-void encode(Encoder& e, uint16_t value) { e.write_u16(value); }
-void encode(Encoder& e, uint32_t value) { e.write_u32(value); }
-void encode(Encoder& e, uint64_t value) { e.write_u64(value); }
-void encode(Encoder& e, int32_t value) { e.write_u32(static_cast<uint32_t>(value)); }
-void encode(Encoder& e, int64_t value) { e.write_u64(static_cast<uint64_t>(value)); }
-void encode(Encoder& e, bool value) { e.write_u8(value ? 1 : 0); }
+void encode(Encoder& e, uint8_t value) {
+  e.write_u8(value);
+}
+void encode(Encoder& e, uint16_t value) {
+  e.write_u16(value);
+}
+void encode(Encoder& e, uint32_t value) {
+  e.write_u32(value);
+}
+void encode(Encoder& e, uint64_t value) {
+  e.write_u64(value);
+}
+void encode(Encoder& e, int32_t value) {
+  e.write_u32(static_cast<uint32_t>(value));
+}
+void encode(Encoder& e, int64_t value) {
+  e.write_u64(static_cast<uint64_t>(value));
+}
+void encode(Encoder& e, bool value) {
+  e.write_u8(value ? 1 : 0);
+}
 
 void encode(Encoder& e, const std::string& value) {
   e.write_uint(value.size());
@@ -186,7 +169,7 @@ ErrorOr<void> decode(Decoder& d, bool& out) {
 ErrorOr<void> decode(Decoder& d, std::string& out) {
   const auto bytes = TRY(d.read_length_prefixed());
   std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (!is_valid_utf8(text)) return fail(EPROTO, "invalid utf-8 in string");
+  if (!se::is_valid_utf8(text)) return fail(EPROTO, "invalid utf-8 in string");
   out.assign(text);
   return {};
 }

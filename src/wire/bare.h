@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -18,10 +19,6 @@
 namespace se::wire {
 
 using Bytes = std::vector<uint8_t>;
-
-// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF),
-// the same rule as Rust's str::from_utf8.
-bool is_valid_utf8(std::string_view text);
 
 // Appends BARE encodings to a buffer it borrows; the buffer must outlive the encoder.
 class Encoder {
@@ -77,18 +74,30 @@ Unexpected invalid_variant_index(uint64_t value, uint32_t member_count);
 // The generator specialises it for every schema type.
 template <typename T>
 struct MinEncodedSize;
-template <> struct MinEncodedSize<uint8_t> { static constexpr size_t value = 1; };
-template <> struct MinEncodedSize<uint16_t> { static constexpr size_t value = 2; };
-template <> struct MinEncodedSize<uint32_t> { static constexpr size_t value = 4; };
-template <> struct MinEncodedSize<uint64_t> { static constexpr size_t value = 8; };
-template <> struct MinEncodedSize<int32_t> { static constexpr size_t value = 4; };
-template <> struct MinEncodedSize<int64_t> { static constexpr size_t value = 8; };
-template <> struct MinEncodedSize<bool> { static constexpr size_t value = 1; };
-template <> struct MinEncodedSize<std::string> { static constexpr size_t value = 1; };
-template <> struct MinEncodedSize<Bytes> { static constexpr size_t value = 1; };
-template <typename T> struct MinEncodedSize<std::optional<T>> { static constexpr size_t value = 1; };
-template <typename T> struct MinEncodedSize<std::vector<T>> { static constexpr size_t value = 1; };
-template <typename K, typename V> struct MinEncodedSize<std::map<K, V>> { static constexpr size_t value = 1; };
+template <>
+struct MinEncodedSize<uint8_t> : std::integral_constant<size_t, 1> {};
+template <>
+struct MinEncodedSize<uint16_t> : std::integral_constant<size_t, 2> {};
+template <>
+struct MinEncodedSize<uint32_t> : std::integral_constant<size_t, 4> {};
+template <>
+struct MinEncodedSize<uint64_t> : std::integral_constant<size_t, 8> {};
+template <>
+struct MinEncodedSize<int32_t> : std::integral_constant<size_t, 4> {};
+template <>
+struct MinEncodedSize<int64_t> : std::integral_constant<size_t, 8> {};
+template <>
+struct MinEncodedSize<bool> : std::integral_constant<size_t, 1> {};
+template <>
+struct MinEncodedSize<std::string> : std::integral_constant<size_t, 1> {};
+template <>
+struct MinEncodedSize<Bytes> : std::integral_constant<size_t, 1> {};
+template <typename T>
+struct MinEncodedSize<std::optional<T>> : std::integral_constant<size_t, 1> {};
+template <typename T>
+struct MinEncodedSize<std::vector<T>> : std::integral_constant<size_t, 1> {};
+template <typename K, typename V>
+struct MinEncodedSize<std::map<K, V>> : std::integral_constant<size_t, 1> {};
 
 void encode(Encoder& e, uint8_t value);
 void encode(Encoder& e, uint16_t value);
@@ -112,12 +121,18 @@ ErrorOr<void> decode(Decoder& d, Bytes& out);
 
 // Containers. Declared together first so that nested containers (optional<list<str>>) resolve;
 // schema types are found by argument-dependent lookup at instantiation.
-template <typename T> void encode(Encoder& e, const std::optional<T>& value);
-template <typename T> void encode(Encoder& e, const std::vector<T>& value);
-template <typename K, typename V> void encode(Encoder& e, const std::map<K, V>& value);
-template <typename T> ErrorOr<void> decode(Decoder& d, std::optional<T>& out);
-template <typename T> ErrorOr<void> decode(Decoder& d, std::vector<T>& out);
-template <typename K, typename V> ErrorOr<void> decode(Decoder& d, std::map<K, V>& out);
+template <typename T>
+void encode(Encoder& e, const std::optional<T>& value);
+template <typename T>
+void encode(Encoder& e, const std::vector<T>& value);
+template <typename K, typename V>
+void encode(Encoder& e, const std::map<K, V>& value);
+template <typename T>
+ErrorOr<void> decode(Decoder& d, std::optional<T>& out);
+template <typename T>
+ErrorOr<void> decode(Decoder& d, std::vector<T>& out);
+template <typename K, typename V>
+ErrorOr<void> decode(Decoder& d, std::map<K, V>& out);
 
 template <typename T>
 void encode(Encoder& e, const std::optional<T>& value) {

@@ -1,65 +1,14 @@
 #include "wire/json_value.h"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <limits>
 
+#include "base/base64.h"
+#include "base/utf8.h"
+
 namespace se::wire {
 namespace {
-
-constexpr std::string_view kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(const Bytes& bytes) {
-  std::string text;
-  text.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t available = std::min<size_t>(3, bytes.size() - i);
-    uint32_t group = static_cast<uint32_t>(bytes[i]) << 16;
-    if (available > 1) group |= static_cast<uint32_t>(bytes[i + 1]) << 8;
-    if (available > 2) group |= bytes[i + 2];
-    for (size_t k = 0; k < 4; ++k) {
-      text.push_back(k <= available ? kBase64Alphabet[(group >> (18 - 6 * k)) & 0x3F] : '=');
-    }
-  }
-  return text;
-}
-
-constexpr std::array<int8_t, 256> base64_values() {
-  std::array<int8_t, 256> values{};
-  values.fill(-1);
-  for (size_t i = 0; i < kBase64Alphabet.size(); ++i) {
-    values[static_cast<uint8_t>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
-  }
-  return values;
-}
-
-// Strict: length a multiple of 4, padding only at the end, and no stray bits in the last group.
-std::optional<Bytes> base64_decode(std::string_view text) {
-  static constexpr auto kValues = base64_values();
-  if (text.size() % 4 != 0) return std::nullopt;
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') padding = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
-  Bytes bytes;
-  bytes.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    const size_t digits = last ? 4 - padding : 4;
-    uint32_t group = 0;
-    for (size_t k = 0; k < 4; ++k) {
-      int8_t value = 0;
-      if (k < digits) {
-        value = kValues[static_cast<uint8_t>(text[i + k])];
-        if (value < 0) return std::nullopt;
-      }
-      group = (group << 6) | static_cast<uint32_t>(value);
-    }
-    const size_t produced = digits - 1;
-    if (produced < 3 && (group & ((1u << (8 * (3 - produced))) - 1)) != 0) return std::nullopt;
-    for (size_t k = 0; k < produced; ++k) bytes.push_back(static_cast<uint8_t>(group >> (16 - 8 * k)));
-  }
-  return bytes;
-}
 
 template <typename Int>
 ErrorOr<void> integer_from_json(const nlohmann::json& json, Int& out) {
@@ -84,35 +33,71 @@ ErrorOr<void> integer_from_json(const nlohmann::json& json, Int& out) {
 
 }  // namespace
 
-Unexpected json_error(std::string problem) { return fail(EINVAL, std::move(problem)); }
+Unexpected json_error(std::string problem) {
+  return fail(EINVAL, std::move(problem));
+}
 
 Error json_error_at(Error error, std::string_view segment) {
-  std::string prefix = "/" + std::string(segment);
-  error.message = error.message.starts_with('/') ? prefix + error.message : prefix + ": " + error.message;
+  std::string message;
+  message.reserve(segment.size() + error.message.size() + 3);
+  message.append("/").append(segment);
+  if (!error.message.starts_with('/')) message.append(": ");
+  message.append(error.message);
+  error.message = std::move(message);
   return error;
 }
 
-nlohmann::json to_json_value(uint8_t value) { return value; }
-nlohmann::json to_json_value(uint16_t value) { return value; }
-nlohmann::json to_json_value(uint32_t value) { return value; }
-nlohmann::json to_json_value(uint64_t value) { return value; }
-nlohmann::json to_json_value(int32_t value) { return value; }
-nlohmann::json to_json_value(int64_t value) { return value; }
-nlohmann::json to_json_value(bool value) { return value; }
-nlohmann::json to_json_value(const std::string& value) { return value; }
-
-nlohmann::json to_json_value(const Bytes& value) {
-  std::string text(value.begin(), value.end());
-  if (is_valid_utf8(text)) return text;
-  return nlohmann::json{{"base64", base64_encode(value)}};
+nlohmann::json to_json_value(uint8_t value) {
+  return value;
+}
+nlohmann::json to_json_value(uint16_t value) {
+  return value;
+}
+nlohmann::json to_json_value(uint32_t value) {
+  return value;
+}
+nlohmann::json to_json_value(uint64_t value) {
+  return value;
+}
+nlohmann::json to_json_value(int32_t value) {
+  return value;
+}
+nlohmann::json to_json_value(int64_t value) {
+  return value;
+}
+nlohmann::json to_json_value(bool value) {
+  return value;
+}
+nlohmann::json to_json_value(const std::string& value) {
+  return value;
 }
 
-ErrorOr<void> from_json_value(const nlohmann::json& json, uint8_t& out) { return integer_from_json(json, out); }
-ErrorOr<void> from_json_value(const nlohmann::json& json, uint16_t& out) { return integer_from_json(json, out); }
-ErrorOr<void> from_json_value(const nlohmann::json& json, uint32_t& out) { return integer_from_json(json, out); }
-ErrorOr<void> from_json_value(const nlohmann::json& json, uint64_t& out) { return integer_from_json(json, out); }
-ErrorOr<void> from_json_value(const nlohmann::json& json, int32_t& out) { return integer_from_json(json, out); }
-ErrorOr<void> from_json_value(const nlohmann::json& json, int64_t& out) { return integer_from_json(json, out); }
+nlohmann::json to_json_value(const Bytes& value) {
+  std::string_view text(reinterpret_cast<const char*>(value.data()), value.size());
+  if (se::is_valid_utf8(text)) return std::string(text);
+  nlohmann::json json = nlohmann::json::object();
+  json["base64"] = se::base64_encode(text);
+  return json;
+}
+
+ErrorOr<void> from_json_value(const nlohmann::json& json, uint8_t& out) {
+  return integer_from_json(json, out);
+}
+ErrorOr<void> from_json_value(const nlohmann::json& json, uint16_t& out) {
+  return integer_from_json(json, out);
+}
+ErrorOr<void> from_json_value(const nlohmann::json& json, uint32_t& out) {
+  return integer_from_json(json, out);
+}
+ErrorOr<void> from_json_value(const nlohmann::json& json, uint64_t& out) {
+  return integer_from_json(json, out);
+}
+ErrorOr<void> from_json_value(const nlohmann::json& json, int32_t& out) {
+  return integer_from_json(json, out);
+}
+ErrorOr<void> from_json_value(const nlohmann::json& json, int64_t& out) {
+  return integer_from_json(json, out);
+}
 
 ErrorOr<void> from_json_value(const nlohmann::json& json, bool& out) {
   if (!json.is_boolean()) return json_error("expected boolean");
@@ -133,19 +118,51 @@ ErrorOr<void> from_json_value(const nlohmann::json& json, Bytes& out) {
     return {};
   }
   if (json.is_object() && json.size() == 1 && json.contains("base64") && json["base64"].is_string()) {
-    auto bytes = base64_decode(json["base64"].get_ref<const std::string&>());
-    if (!bytes) return fail(json_error_at(json_error("invalid base64").error(), "base64"));
-    out = std::move(*bytes);
+    std::string reason;
+    const auto bytes = se::base64_decode(json["base64"].get_ref<const std::string&>(), &reason);
+    if (!bytes) return fail(json_error_at(json_error("invalid base64: " + reason).error(), "base64"));
+    out.assign(bytes->begin(), bytes->end());
     return {};
   }
   return json_error("expected string or {\"base64\": string}");
 }
 
-std::string json_map_key(const std::string& key) { return key; }
+std::string json_map_key(const std::string& key) {
+  return key;
+}
 
 ErrorOr<void> parse_json_map_key(std::string_view text, std::string& out) {
   out.assign(text);
   return {};
+}
+
+ErrorOr<void> expect_json_object(const nlohmann::json& json, std::initializer_list<std::string_view> fields) {
+  if (!json.is_object()) return json_error("expected object");
+  for (const auto& [name, member] : json.items()) {
+    if (std::find(fields.begin(), fields.end(), name) == fields.end()) {
+      return json_error("unknown field \"" + name + "\"");
+    }
+  }
+  return {};
+}
+
+nlohmann::json json_union(std::string_view member_name, nlohmann::json value) {
+  nlohmann::json json = nlohmann::json::object();
+  json["type"] = member_name;
+  json["value"] = std::move(value);
+  return json;
+}
+
+ErrorOr<size_t> read_json_union_index(const nlohmann::json& json, std::span<const std::string_view> member_names) {
+  TRY(expect_json_object(json, {"type", "value"}));
+  std::string type;
+  TRY(read_json_field(json, "type", type));
+  if (!json.contains("value")) return json_error("missing field \"value\"");
+  const auto found = std::find(member_names.begin(), member_names.end(), type);
+  if (found == member_names.end()) {
+    return fail(json_error_at(json_error("unknown union member \"" + type + "\"").error(), "type"));
+  }
+  return static_cast<size_t>(found - member_names.begin());
 }
 
 }  // namespace se::wire

@@ -16,14 +16,15 @@
 #include <charconv>
 #include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "wire/bare.h"
@@ -71,12 +72,18 @@ ErrorOr<void> parse_json_map_key(std::string_view text, K& out) {
   return {};
 }
 
-template <typename T> nlohmann::json to_json_value(const std::optional<T>& value);
-template <typename T> nlohmann::json to_json_value(const std::vector<T>& value);
-template <typename K, typename V> nlohmann::json to_json_value(const std::map<K, V>& value);
-template <typename T> ErrorOr<void> from_json_value(const nlohmann::json& json, std::optional<T>& out);
-template <typename T> ErrorOr<void> from_json_value(const nlohmann::json& json, std::vector<T>& out);
-template <typename K, typename V> ErrorOr<void> from_json_value(const nlohmann::json& json, std::map<K, V>& out);
+template <typename T>
+nlohmann::json to_json_value(const std::optional<T>& value);
+template <typename T>
+nlohmann::json to_json_value(const std::vector<T>& value);
+template <typename K, typename V>
+nlohmann::json to_json_value(const std::map<K, V>& value);
+template <typename T>
+ErrorOr<void> from_json_value(const nlohmann::json& json, std::optional<T>& out);
+template <typename T>
+ErrorOr<void> from_json_value(const nlohmann::json& json, std::vector<T>& out);
+template <typename K, typename V>
+ErrorOr<void> from_json_value(const nlohmann::json& json, std::map<K, V>& out);
 
 template <typename T>
 nlohmann::json to_json_value(const std::optional<T>& value) {
@@ -141,6 +148,34 @@ ErrorOr<void> from_json_value(const nlohmann::json& json, std::map<K, V>& out) {
   }
   return {};
 }
+
+// Building blocks of the generated struct and union readers.
+
+// Fails unless `json` is an object whose member names are all in `fields`.
+ErrorOr<void> expect_json_object(const nlohmann::json& json, std::initializer_list<std::string_view> fields);
+
+// Reads member `name` of an object into `out`; a missing member is an error unless T is an optional.
+template <typename T>
+ErrorOr<void> read_json_field(const nlohmann::json& object, std::string_view name, T& out) {
+  const auto member = object.find(name);
+  if (member == object.end()) {
+    if constexpr (requires { out.reset(); }) {
+      out.reset();
+      return {};
+    } else {
+      return json_error("missing field \"" + std::string(name) + "\"");
+    }
+  }
+  if (auto parsed = from_json_value(*member, out); !parsed) {
+    return fail(json_error_at(std::move(parsed).error(), name));
+  }
+  return {};
+}
+
+// {"type": member_names[index], "value": value}
+nlohmann::json json_union(std::string_view member_name, nlohmann::json value);
+// Checks the {"type", "value"} shape and returns the index of "type" in `member_names`.
+ErrorOr<size_t> read_json_union_index(const nlohmann::json& json, std::span<const std::string_view> member_names);
 
 // Parses a whole value: from_json_value<ProtocolFrame>(json).
 template <typename T>

@@ -1,0 +1,367 @@
+#include "kernel/vm_filesystem.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <utility>
+
+#include "kernel/builtin_layers.h"
+#include "kernel/vfs/fs_errors.h"
+#include "kernel/vfs/memory_file_system.h"
+#include "kernel/vfs/path.h"
+
+namespace se::kernel {
+
+namespace {
+
+using config::PermissionDomain;
+using vfs::checked_path;
+using vfs::MemoryFileSystem;
+using vfs::Parents;
+
+constexpr std::string_view kCommandStub = "#!/bin/sh\n# kernel command stub\n";
+
+// A built-in layer materialised once per process; VMs start from a clone of it.
+std::unique_ptr<MemoryFileSystem> build_template(const std::vector<FsEntry>& layer) {
+  std::vector<FsEntry> entries = layer;
+  sort_for_application(entries);
+  auto filesystem = std::make_unique<MemoryFileSystem>();
+  if (auto applied = apply_entries(*filesystem, entries, EntryConflicts::Replace); !applied) {
+    std::fprintf(stderr, "fatal: built-in root layer is invalid: %s\n", applied.error().to_string().c_str());
+    std::abort();
+  }
+  return filesystem;
+}
+
+const MemoryFileSystem& base_template() {
+  static const std::unique_ptr<MemoryFileSystem> filesystem = build_template(bundled_base_entries());
+  return *filesystem;
+}
+
+const MemoryFileSystem& skeleton_template() {
+  static const std::unique_ptr<MemoryFileSystem> filesystem = build_template(minimal_root_entries());
+  return *filesystem;
+}
+
+// A layer of the root, highest precedence first; built-in layers start from their template.
+struct Layer {
+  const std::vector<FsEntry>* entries;
+  const MemoryFileSystem* prebuilt;
+};
+
+bool is_synthesised_path(std::string_view path) {
+  for (std::string_view root : {"/dev", "/proc", "/sys"}) {
+    if (path == root || vfs::is_strict_descendant(path, root)) return true;
+  }
+  return false;
+}
+
+Unexpected descriptor_too_large(uint64_t count, std::string_view unit, uint64_t limit) {
+  return fail(Error::plain("root filesystem: root filesystem descriptor contains " + std::to_string(count) + " " +
+                           std::string(unit) + ", exceeding limit " + std::to_string(limit)));
+}
+
+ErrorOr<std::vector<FsEntry>> materialize_all(const std::vector<config::RootFilesystemEntry>& configured,
+                                              bool skip_synthesised) {
+  std::vector<FsEntry> entries;
+  entries.reserve(configured.size());
+  for (const config::RootFilesystemEntry& item : configured) {
+    FsEntry entry = TRY(materialize_entry(item));
+    if (skip_synthesised && is_synthesised_path(entry.path)) continue;
+    entries.push_back(std::move(entry));
+  }
+  sort_for_application(entries);
+  return entries;
+}
+
+bool is_absence(const Error& error) {
+  return error.errno_code == ENOENT || error.errno_code == ENOTDIR || error.errno_code == ELOOP;
+}
+
+}  // namespace
+
+ErrorOr<std::unique_ptr<VmFilesystem>> VmFilesystem::create(const config::RootFilesystemConfig& config,
+                                                            const config::ResourceLimits& limits,
+                                                            const PermissionEngine& permissions) {
+  std::deque<std::vector<FsEntry>> configured_lowers;  // stable addresses for `layers`
+  std::vector<Layer> layers;
+  for (const config::RootFilesystemLower& lower : config.lowers) {
+    if (lower.bundled_base) {
+      layers.push_back(Layer{&bundled_base_entries(), &base_template()});
+      continue;
+    }
+    configured_lowers.push_back(TRY(materialize_all(lower.entries, /*skip_synthesised=*/false)));
+    layers.push_back(Layer{&configured_lowers.back(), nullptr});
+  }
+  if (!config.disable_default_base_layer) {
+    layers.push_back(Layer{&bundled_base_entries(), &base_template()});
+  } else if (layers.empty()) {
+    layers.push_back(Layer{&minimal_root_entries(), &skeleton_template()});
+  }
+  const std::vector<FsEntry> bootstrap = TRY(materialize_all(config.bootstrap_entries, /*skip_synthesised=*/true));
+
+  uint64_t entry_count = bootstrap.size();
+  uint64_t byte_count = 0;
+  auto count = [&](const std::vector<FsEntry>& entries) {
+    for (const FsEntry& entry : entries) byte_count += entry.content.size() + entry.target.size();
+  };
+  for (const Layer& layer : layers) {
+    entry_count += layer.entries->size();
+    count(*layer.entries);
+  }
+  count(bootstrap);
+  if (entry_count > limits.max_inode_count) return descriptor_too_large(entry_count, "entries", limits.max_inode_count);
+  if (byte_count > limits.max_filesystem_bytes) {
+    return descriptor_too_large(byte_count, "bytes", limits.max_filesystem_bytes);
+  }
+
+  const Layer& lowest = layers.back();
+  std::unique_ptr<MemoryFileSystem> root;
+  if (lowest.prebuilt) {
+    root = lowest.prebuilt->clone();
+  } else {
+    root = std::make_unique<MemoryFileSystem>();
+    TRY(kernel::apply_entries(*root, *lowest.entries, EntryConflicts::Replace));
+  }
+  for (auto layer = layers.rbegin() + 1; layer != layers.rend(); ++layer) {
+    TRY(kernel::apply_entries(*root, *layer->entries, EntryConflicts::Replace));
+  }
+  TRY(kernel::apply_entries(*root, bootstrap, EntryConflicts::Fail));
+
+  const vfs::FsUsage usage = root->usage();
+  if (usage.inodes > limits.max_inode_count) {
+    return descriptor_too_large(usage.inodes, "entries", limits.max_inode_count);
+  }
+  if (usage.bytes > limits.max_filesystem_bytes) {
+    return descriptor_too_large(usage.bytes, "bytes", limits.max_filesystem_bytes);
+  }
+  root->set_limits(vfs::FsLimits{limits.max_filesystem_bytes, limits.max_inode_count});
+  const bool read_only = config.mode == config::RootFilesystemMode::ReadOnly;
+  return std::unique_ptr<VmFilesystem>(new VmFilesystem(std::move(root), limits, permissions, read_only));
+}
+
+VmFilesystem::VmFilesystem(std::unique_ptr<vfs::FileSystem> root, const config::ResourceLimits& limits,
+                           const PermissionEngine& permissions, bool read_only)
+    : root_(std::move(root)),
+      permissions_(&permissions),
+      max_readdir_entries_(limits.max_readdir_entries),
+      max_pread_bytes_(limits.max_pread_bytes),
+      writes_locked_(read_only) {}
+
+ErrorOr<std::string> VmFilesystem::subject_of(Subject subject, const std::string& path) {
+  switch (subject) {
+    case Subject::Resolved: return root_->realpath(path);
+    case Subject::Destination: return root_->resolve_destination(path);
+    case Subject::ExistingOrDestination: {
+      auto resolved = root_->realpath(path);
+      if (resolved || resolved.error().errno_code == ELOOP) return resolved;
+      return root_->resolve_destination(path);
+    }
+  }
+  return root_->realpath(path);
+}
+
+ErrorOr<void> VmFilesystem::authorize_subject(std::string_view op, std::string_view capability,
+                                              const std::string& subject) const {
+  PermissionDecision decision = permissions_->check(PermissionDomain::Fs, capability, subject);
+  if (decision.allowed) return {};
+  std::string message = "permission denied, ";
+  message.append(op).append(" '").append(subject).append("': ").append(decision.reason);
+  return fail(EACCES, std::move(message));
+}
+
+ErrorOr<void> VmFilesystem::authorize(std::string_view op, std::string_view capability, Subject subject,
+                                      const std::string& path) {
+  const std::string resolved = TRY(subject_of(subject, path));
+  return authorize_subject(op, capability, resolved);
+}
+
+ErrorOr<void> VmFilesystem::ensure_writable(std::string_view path) const {
+  if (writes_locked_) return vfs::read_only(path);
+  return {};
+}
+
+// On a locked root, creating a directory is refused unless it would change nothing.
+ErrorOr<void> VmFilesystem::locked_mkdir(const std::string& path, bool exist_ok) {
+  if (!root_->stat(path, /*follow=*/false)) return vfs::read_only(path);
+  if (exist_ok) {
+    if (auto target = root_->stat(path, /*follow=*/true); target && target->is_directory) return {};
+  }
+  return vfs::file_exists(path);
+}
+
+ErrorOr<std::string> VmFilesystem::read_file(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("read", "read", Subject::Resolved, normalized));
+  return root_->read_file(normalized);
+}
+
+ErrorOr<std::string> VmFilesystem::pread(std::string_view path, uint64_t offset, uint64_t length) {
+  if (length > max_pread_bytes_) {
+    return fail(EINVAL, "pread length " + std::to_string(length) + " exceeds configured limit " +
+                            std::to_string(max_pread_bytes_));
+  }
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("read", "read", Subject::Resolved, normalized));
+  return root_->pread(normalized, offset, length);
+}
+
+ErrorOr<void> VmFilesystem::write_file(std::string_view path, std::string_view data) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("write", "write", Subject::ExistingOrDestination, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->write_file(normalized, data, Parents::Create);
+}
+
+ErrorOr<void> VmFilesystem::create_dir(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("createDir", "create_dir", Subject::Destination, normalized));
+  if (writes_locked_) return locked_mkdir(normalized, /*exist_ok=*/false);
+  return root_->mkdir(normalized, Parents::Create, /*exist_ok=*/false);
+}
+
+ErrorOr<void> VmFilesystem::mkdir(std::string_view path, bool recursive) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("mkdir", "create_dir", Subject::Destination, normalized));
+  if (writes_locked_) return locked_mkdir(normalized, recursive);
+  return root_->mkdir(normalized, Parents::Create, recursive);
+}
+
+ErrorOr<bool> VmFilesystem::exists(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  auto subject = subject_of(Subject::ExistingOrDestination, normalized);
+  if (!subject) {
+    if (is_absence(subject.error())) return false;
+    return fail(std::move(subject).error());
+  }
+  TRY(authorize_subject("exists", "stat", *subject));
+  auto found = root_->stat(normalized, /*follow=*/true);
+  if (found) return true;
+  if (is_absence(found.error())) return false;
+  return fail(std::move(found).error());
+}
+
+ErrorOr<FileStat> VmFilesystem::stat(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("stat", "stat", Subject::Resolved, normalized));
+  return root_->stat(normalized, /*follow=*/true);
+}
+
+ErrorOr<FileStat> VmFilesystem::lstat(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("stat", "stat", Subject::Destination, normalized));
+  return root_->stat(normalized, /*follow=*/false);
+}
+
+ErrorOr<std::vector<std::string>> VmFilesystem::read_dir(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("readdir", "readdir", Subject::Resolved, normalized));
+  return root_->read_dir(normalized, max_readdir_entries_);
+}
+
+ErrorOr<void> VmFilesystem::remove_file(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("rm", "rm", Subject::Destination, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->remove_file(normalized);
+}
+
+ErrorOr<void> VmFilesystem::remove_dir(std::string_view path, bool recursive) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("rm", "rm", Subject::Destination, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->remove_dir(normalized, recursive);
+}
+
+ErrorOr<void> VmFilesystem::rename(std::string_view from, std::string_view to) {
+  const std::string source = TRY(checked_path(from));
+  const std::string destination = TRY(checked_path(to));
+  TRY(authorize("rename", "rename", Subject::Destination, source));
+  TRY(authorize("rename", "rename", Subject::Destination, destination));
+  TRY(ensure_writable(source));
+  return root_->rename(source, destination, Parents::Create);
+}
+
+ErrorOr<std::string> VmFilesystem::realpath(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  std::string resolved = TRY(root_->realpath(normalized));
+  TRY(authorize_subject("read", "read", resolved));
+  return resolved;
+}
+
+ErrorOr<void> VmFilesystem::symlink(std::string_view target, std::string_view link_path) {
+  const std::string normalized = TRY(checked_path(link_path));
+  TRY(authorize("symlink", "symlink", Subject::Destination, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->symlink(target, normalized, Parents::Create);
+}
+
+ErrorOr<std::string> VmFilesystem::read_link(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("readlink", "read", Subject::Destination, normalized));
+  return root_->read_link(normalized);
+}
+
+ErrorOr<void> VmFilesystem::link(std::string_view existing_path, std::string_view new_path) {
+  const std::string source = TRY(checked_path(existing_path));
+  const std::string destination = TRY(checked_path(new_path));
+  TRY(authorize("link", "write", Subject::Resolved, source));
+  TRY(authorize("link", "write", Subject::Destination, destination));
+  TRY(ensure_writable(destination));
+  return root_->link(source, destination, Parents::Create);
+}
+
+ErrorOr<void> VmFilesystem::chmod(std::string_view path, uint32_t mode) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("chmod", "write", Subject::Resolved, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->chmod(normalized, mode, /*follow=*/true);
+}
+
+ErrorOr<void> VmFilesystem::chown(std::string_view path, uint32_t uid, uint32_t gid) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("chown", "write", Subject::Resolved, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->chown(normalized, uid, gid, /*follow=*/true);
+}
+
+ErrorOr<void> VmFilesystem::utimes(std::string_view path, uint64_t atime_ms, uint64_t mtime_ms) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("utimes", "write", Subject::Resolved, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->utimes(normalized, atime_ms, mtime_ms);
+}
+
+ErrorOr<void> VmFilesystem::truncate(std::string_view path, uint64_t length) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("truncate", "write", Subject::Resolved, normalized));
+  TRY(ensure_writable(normalized));
+  return root_->truncate(normalized, length);
+}
+
+ErrorOr<void> VmFilesystem::apply_entries(const std::vector<FsEntry>& entries) {
+  std::vector<FsEntry> normalized = entries;
+  for (FsEntry& entry : normalized) entry.path = TRY(checked_path(entry.path));
+  if (!normalized.empty()) TRY(ensure_writable(normalized.front().path));
+  return kernel::apply_entries(*root_, normalized, EntryConflicts::Fail);
+}
+
+ErrorOr<std::vector<FsEntry>> VmFilesystem::snapshot() const { return root_->export_entries(); }
+
+ErrorOr<void> VmFilesystem::install_command_stub(std::string_view name) {
+  const bool invalid = name.empty() || name == "." || name == ".." ||
+                       std::any_of(name.begin(), name.end(), [](char byte) {
+                         const auto value = static_cast<unsigned char>(byte);
+                         return byte == '/' || value < 0x20 || value == 0x7f;
+                       });
+  if (invalid) return fail(EINVAL, "invalid command name: " + std::string(name));
+  const std::string path = vfs::join_path("/bin", name);
+  auto existing = root_->stat(path, /*follow=*/false);
+  if (existing) return {};
+  if (existing.error().errno_code != ENOENT) return fail(std::move(existing).error());
+  TRY(root_->write_file(path, kCommandStub, Parents::Create));
+  return root_->chmod(path, 0755, /*follow=*/true);
+}
+
+}  // namespace se::kernel
