@@ -462,8 +462,9 @@ class Generator:
         ]
         for decl in self.schema.order:
             if decl.kind == "union":
-                names = ", ".join(f'"{m.name}"' for m in decl.members)
-                out.append(f"constexpr std::string_view {member_array(decl)}[] = {{{names}}};")
+                out.append(f"constexpr std::string_view {member_array(decl)}[] = {{")
+                out += [f'    "{m.name}",' for m in decl.members]
+                out.append("};")
         out += ["", "}  // namespace", ""]
         for decl in self.schema.order:
             if decl.kind != "alias":
@@ -531,8 +532,9 @@ class Generator:
         out += [
             f"nlohmann::json to_json_value(const {name}& value) {{",
             "  return std::visit(",
-            f"      [&value](const auto& member) {{ return json_union({member_array(decl)}[value.index()], "
-            "to_json_value(member)); },",
+            "      [&value](const auto& member) {",
+            f"        return json_union({member_array(decl)}[value.index()], to_json_value(member));",
+            "      },",
             "      value);",
             "}",
             "",

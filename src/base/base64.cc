@@ -43,33 +43,38 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text, std::string* error) {
+  // Reasons are worded like the reference's decoder, since they reach clients inside messages.
   auto reject = [&](std::string reason) -> std::optional<std::string> {
     if (error) *error = std::move(reason);
     return std::nullopt;
   };
-  if (text.size() % 4 != 0) return reject("invalid length " + std::to_string(text.size()));
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    bool last_quad = i + 4 == text.size();
-    int padding = 0;
-    uint32_t chunk = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=' && last_quad && j >= 2) {
-        ++padding;
-        chunk <<= 6;
-        continue;
-      }
-      int8_t value = kReverse[static_cast<uint8_t>(c)];
-      if (value < 0 || padding > 0) return reject("invalid symbol at offset " + std::to_string(i + j));
-      chunk = (chunk << 6) | uint32_t(value);
-    }
-    out.push_back(char((chunk >> 16) & 0xff));
-    if (padding < 2) out.push_back(char((chunk >> 8) & 0xff));
-    if (padding < 1) out.push_back(char(chunk & 0xff));
+  auto bad_symbol = [&](const char* what, size_t offset) {
+    return reject(std::string(what) + " " + std::to_string(static_cast<uint8_t>(text[offset])) + ", offset " +
+                  std::to_string(offset) + ".");
+  };
+  if (text.size() % 4 != 0) return reject("Invalid input length.");
+  size_t padding = 0;
+  if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
+  const size_t data_length = text.size() - padding;
+  for (size_t i = 0; i < data_length; ++i) {
+    if (text[i] == '=') return reject("Invalid padding");
+    if (kReverse[static_cast<uint8_t>(text[i])] < 0) return bad_symbol("Invalid symbol", i);
   }
-  return out;
+  std::string decoded;
+  decoded.reserve(text.size() / 4 * 3);
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (size_t i = 0; i < data_length; ++i) {
+    buffer = (buffer << 6) | static_cast<uint32_t>(kReverse[static_cast<uint8_t>(text[i])]);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      decoded.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  // Canonical encoding only: the final symbol must not carry bits past the last decoded byte.
+  if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0) return bad_symbol("Invalid last symbol", data_length - 1);
+  return decoded;
 }
 
 }  // namespace se

@@ -10,8 +10,9 @@ namespace se {
 
 std::string base64_encode(std::string_view bytes);
 
-// Strict decoding: padded input of the standard alphabet only. On failure returns nullopt and,
-// when `error` is given, a short reason ("invalid symbol at offset 3").
+// Strict decoding: padded, canonical input of the standard alphabet only. On failure returns
+// nullopt and, when `error` is given, the reason ("Invalid symbol 33, offset 4.",
+// "Invalid input length.", "Invalid padding", "Invalid last symbol 66, offset 3.").
 std::optional<std::string> base64_decode(std::string_view text, std::string* error = nullptr);
 
 }  // namespace se

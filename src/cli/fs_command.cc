@@ -68,7 +68,36 @@ std::optional<T> parse_number(std::string_view text, int base = 10) {
   return value;
 }
 
-// Splits "op args -- op args ..." and checks every operation's name and arity.
+struct Owner {
+  uint32_t uid;
+  uint32_t gid;
+};
+
+std::optional<Owner> parse_owner(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto uid = parse_number<uint32_t>(text.substr(0, colon));
+  const auto gid = parse_number<uint32_t>(text.substr(colon + 1));
+  if (!uid || !gid) return std::nullopt;
+  return Owner{*uid, *gid};
+}
+
+// Checks the flags and numbers of an operation whose arity is already right.
+std::optional<std::string> argument_problem(const FsOperation& op) {
+  const auto& a = op.args;
+  if (op.name == "mkdir" && a.size() == 2 && a[0] != "-p") return "usage: mkdir [-p] PATH";
+  if (op.name == "rmdir" && a.size() == 2 && a[0] != "-r") return "usage: rmdir [-r] PATH";
+  if (op.name == "ln" && a.size() == 3 && a[0] != "-s") return "usage: ln [-s] TARGET LINK";
+  if (op.name == "pread" && (!parse_number<uint64_t>(a[1]) || !parse_number<uint64_t>(a[2]))) {
+    return "pread OFFSET and LENGTH must be decimal numbers";
+  }
+  if (op.name == "chmod" && !parse_number<uint32_t>(a[0], 8)) return "chmod MODE must be an octal number";
+  if (op.name == "chown" && !parse_owner(a[0])) return "chown expects UID:GID as decimal numbers";
+  if (op.name == "truncate" && !parse_number<uint64_t>(a[1])) return "truncate LENGTH must be a decimal number";
+  return std::nullopt;
+}
+
+// Splits "op args -- op args ..." and checks every operation's name, arity and arguments.
 std::optional<std::vector<FsOperation>> parse_operations(const std::vector<std::string>& words, std::string& problem) {
   std::vector<FsOperation> operations;
   FsOperation current;
@@ -84,6 +113,10 @@ std::optional<std::vector<FsOperation>> parse_operations(const std::vector<std::
     }
     if (current.args.size() < spec->second.min_args || current.args.size() > spec->second.max_args) {
       problem = "usage: " + std::string(spec->second.synopsis);
+      return false;
+    }
+    if (auto bad = argument_problem(current)) {
+      problem = *bad;
       return false;
     }
     operations.push_back(std::move(current));
@@ -142,7 +175,7 @@ void print_content(const std::string& content) {
   if (!content.empty() && content.back() != '\n') std::fputc('\n', stdout);
 }
 
-// Runs one parsed operation, printing its result; usage problems in arguments return kExitUsage.
+// Runs one operation that parse_operations accepted, printing its result.
 int run_operation(client::Client& client, const client::VmHandle& vm, const FsOperation& op) {
   const auto& a = op.args;
   auto done = [](const Result<void>& result, const std::string& message) {
@@ -150,23 +183,21 @@ int run_operation(client::Client& client, const client::VmHandle& vm, const FsOp
     std::printf("%s\n", message.c_str());
     return kExitOk;
   };
+  auto print_or_fail = [](const Result<std::string>& text, bool raw) {
+    if (!text) return request_failed(text.error());
+    if (raw) {
+      print_content(*text);
+    } else {
+      std::printf("%s\n", text->c_str());
+    }
+    return kExitOk;
+  };
   if (op.name == "write") {
     return done(client.write_file(vm, a[0], a[1]), "wrote " + std::to_string(a[1].size()) + " bytes to " + a[0]);
   }
-  if (op.name == "cat") {
-    auto content = client.read_file(vm, a[0]);
-    if (!content) return request_failed(content.error());
-    print_content(*content);
-    return kExitOk;
-  }
+  if (op.name == "cat") return print_or_fail(client.read_file(vm, a[0]), true);
   if (op.name == "pread") {
-    const auto offset = parse_number<uint64_t>(a[1]);
-    const auto length = parse_number<uint64_t>(a[2]);
-    if (!offset || !length) return usage_error("pread OFFSET and LENGTH must be decimal numbers");
-    auto content = client.pread(vm, a[0], *offset, *length);
-    if (!content) return request_failed(content.error());
-    print_content(*content);
-    return kExitOk;
+    return print_or_fail(client.pread(vm, a[0], *parse_number<uint64_t>(a[1]), *parse_number<uint64_t>(a[2])), true);
   }
   if (op.name == "ls") {
     auto entries = client.read_dir(vm, a[0]);
@@ -186,48 +217,25 @@ int run_operation(client::Client& client, const client::VmHandle& vm, const FsOp
     std::printf("%s\n", *exists ? "true" : "false");
     return kExitOk;
   }
-  if (op.name == "mkdir") {
-    const bool recursive = a.size() == 2;
-    if (recursive && a[0] != "-p") return usage_error("usage: mkdir [-p] PATH");
-    return done(client.mkdir(vm, a.back(), recursive), "created directory " + a.back());
-  }
+  if (op.name == "mkdir") return done(client.mkdir(vm, a.back(), a.size() == 2), "created directory " + a.back());
   if (op.name == "rm") return done(client.remove_file(vm, a[0]), "removed " + a[0]);
-  if (op.name == "rmdir") {
-    const bool recursive = a.size() == 2;
-    if (recursive && a[0] != "-r") return usage_error("usage: rmdir [-r] PATH");
-    return done(client.remove_dir(vm, a.back(), recursive), "removed directory " + a.back());
-  }
+  if (op.name == "rmdir") return done(client.remove_dir(vm, a.back(), a.size() == 2), "removed directory " + a.back());
   if (op.name == "mv") return done(client.rename(vm, a[0], a[1]), "renamed " + a[0] + " to " + a[1]);
   if (op.name == "ln") {
-    if (a.size() == 3) {
-      if (a[0] != "-s") return usage_error("usage: ln [-s] TARGET LINK");
-      return done(client.symlink(vm, a[1], a[2]), "linked " + a[2] + " -> " + a[1]);
-    }
+    if (a.size() == 3) return done(client.symlink(vm, a[1], a[2]), "linked " + a[2] + " -> " + a[1]);
     return done(client.link(vm, a[0], a[1]), "hard-linked " + a[1] + " to " + a[0]);
   }
-  if (op.name == "readlink" || op.name == "realpath") {
-    auto target = op.name == "readlink" ? client.read_link(vm, a[0]) : client.realpath(vm, a[0]);
-    if (!target) return request_failed(target.error());
-    std::printf("%s\n", target->c_str());
-    return kExitOk;
-  }
+  if (op.name == "readlink") return print_or_fail(client.read_link(vm, a[0]), false);
+  if (op.name == "realpath") return print_or_fail(client.realpath(vm, a[0]), false);
   if (op.name == "chmod") {
-    const auto mode = parse_number<uint32_t>(a[0], 8);
-    if (!mode) return usage_error("chmod MODE must be an octal number");
-    return done(client.chmod(vm, a[1], *mode), "changed mode of " + a[1] + " to " + a[0]);
+    return done(client.chmod(vm, a[1], *parse_number<uint32_t>(a[0], 8)), "changed mode of " + a[1] + " to " + a[0]);
   }
   if (op.name == "chown") {
-    const size_t colon = a[0].find(':');
-    const auto uid = parse_number<uint32_t>(std::string_view(a[0]).substr(0, colon));
-    const auto gid = colon == std::string::npos ? std::nullopt
-                                                : parse_number<uint32_t>(std::string_view(a[0]).substr(colon + 1));
-    if (!uid || !gid) return usage_error("chown expects UID:GID as decimal numbers");
-    return done(client.chown(vm, a[1], *uid, *gid), "changed owner of " + a[1] + " to " + a[0]);
+    const Owner owner = *parse_owner(a[0]);
+    return done(client.chown(vm, a[1], owner.uid, owner.gid), "changed owner of " + a[1] + " to " + a[0]);
   }
   if (op.name == "truncate") {
-    const auto length = parse_number<uint64_t>(a[1]);
-    if (!length) return usage_error("truncate LENGTH must be a decimal number");
-    return done(client.truncate(vm, a[0], *length), "truncated " + a[0] + " to " + a[1] + " bytes");
+    return done(client.truncate(vm, a[0], *parse_number<uint64_t>(a[1])), "truncated " + a[0] + " to " + a[1] + " bytes");
   }
   return usage_error("unknown filesystem operation '" + op.name + "'");
 }

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "kernel/base64.h"
+#include "base/base64.h"
 #include "kernel/vfs/path.h"
 
 namespace se::kernel {
@@ -56,7 +56,10 @@ ErrorOr<FsEntry> parse_entry(const json& item, size_t index) {
     if (encoding == item.end() || *encoding == "utf8") {
       entry.content = text;
     } else if (*encoding == "base64") {
-      entry.content = TRY(base64_decode(text));
+      std::string reason;
+      auto decoded = base64_decode(text, &reason);
+      if (!decoded) return invalid_entry(index, "invalid base64 content: " + reason);
+      entry.content = std::move(*decoded);
     } else {
       return invalid_entry(index, "unsupported encoding");
     }
@@ -83,12 +86,13 @@ std::vector<FsEntry> parse_embedded_base_layer() {
 
 std::vector<FsEntry> build_minimal_root() {
   static constexpr const char* kDirectories[] = {
-      "/",        "/dev",     "/proc",     "/tmp",         "/bin",       "/lib",        "/sbin",
-      "/boot",    "/etc",     "/root",     "/run",         "/srv",       "/sys",        "/opt",
-      "/mnt",     "/media",   "/home",     "/usr",         "/usr/bin",   "/usr/games",  "/usr/include",
-      "/usr/lib", "/usr/libexec", "/usr/man", "/usr/local", "/usr/local/bin", "/usr/sbin", "/usr/share",
-      "/usr/share/man", "/var", "/var/cache", "/var/empty", "/var/lib",  "/var/lock",   "/var/log",
-      "/var/run", "/var/spool", "/var/tmp", "/etc/agentos"};
+      "/",          "/dev",           "/proc",        "/tmp",       "/bin",           "/lib",
+      "/sbin",      "/boot",          "/etc",         "/root",      "/run",           "/srv",
+      "/sys",       "/opt",           "/mnt",         "/media",     "/home",          "/usr",
+      "/usr/bin",   "/usr/games",     "/usr/include", "/usr/lib",   "/usr/libexec",   "/usr/man",
+      "/usr/local", "/usr/local/bin", "/usr/sbin",    "/usr/share", "/usr/share/man", "/var",
+      "/var/cache", "/var/empty",     "/var/lib",     "/var/lock",  "/var/log",       "/var/run",
+      "/var/spool", "/var/tmp",       "/etc/agentos"};
   auto root_owned = [](const char* path, FsEntryKind kind, uint32_t permissions) {
     FsEntry entry;
     entry.path = path;

@@ -41,9 +41,12 @@ struct FsEntry {
 // Type bits of an entry kind.
 inline uint32_t mode_type_bits(FsEntryKind kind) {
   switch (kind) {
-    case FsEntryKind::File: return kModeRegular;
-    case FsEntryKind::Directory: return kModeDirectory;
-    case FsEntryKind::Symlink: return kModeSymlink;
+    case FsEntryKind::File:
+      return kModeRegular;
+    case FsEntryKind::Directory:
+      return kModeDirectory;
+    case FsEntryKind::Symlink:
+      return kModeSymlink;
   }
   return kModeRegular;
 }

@@ -33,8 +33,7 @@ void activate(std::string_view pattern, std::span<uint8_t> states, size_t state)
 
 // Simulates the pattern as an NFA whose states are pattern positions; `current`/`next` hold
 // |pattern| + 1 flags each.
-bool simulate(std::string_view pattern, std::string_view text, std::span<uint8_t> current,
-              std::span<uint8_t> next) {
+bool simulate(std::string_view pattern, std::string_view text, std::span<uint8_t> current, std::span<uint8_t> next) {
   const size_t length = pattern.size();
   std::fill(current.begin(), current.end(), 0);
   activate(pattern, current, 0);
@@ -61,16 +60,15 @@ bool simulate(std::string_view pattern, std::string_view text, std::span<uint8_t
   return current[length] != 0;
 }
 
-PermissionMode evaluate_scope(const std::optional<config::PermissionScope>& scope,
-                              std::string_view operation, std::string_view resource) {
+PermissionMode evaluate_scope(const std::optional<config::PermissionScope>& scope, std::string_view operation,
+                              std::string_view resource) {
   if (!scope) return PermissionMode::Deny;
   if (const auto* mode = std::get_if<PermissionMode>(&*scope)) return *mode;
   const auto& rule_set = std::get<config::PermissionRuleSet>(*scope);
   PermissionMode result = rule_set.default_mode.value_or(PermissionMode::Deny);
   for (const config::PermissionRule& rule : rule_set.rules) {
-    const bool operation_matches =
-        std::any_of(rule.operations.begin(), rule.operations.end(),
-                    [&](const std::string& op) { return op == "*" || op == operation; });
+    const bool operation_matches = std::any_of(rule.operations.begin(), rule.operations.end(),
+                                               [&](const std::string& op) { return op == "*" || op == operation; });
     if (!operation_matches) continue;
     const bool resource_matches =
         std::any_of(rule.patterns.begin(), rule.patterns.end(),
@@ -103,17 +101,19 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 
 PermissionEngine::PermissionEngine(config::PermissionsPolicy policy) : policy_(std::move(policy)) {}
 
-void PermissionEngine::set_policy(config::PermissionsPolicy policy) { policy_ = std::move(policy); }
+void PermissionEngine::set_policy(config::PermissionsPolicy policy) {
+  policy_ = std::move(policy);
+}
 
-PermissionDecision PermissionEngine::check(config::PermissionDomain domain,
-                                           std::string_view operation,
+PermissionDecision PermissionEngine::check(config::PermissionDomain domain, std::string_view operation,
                                            std::string_view resource) const {
   switch (evaluate_scope(policy_.scope(domain), operation, resource)) {
-    case PermissionMode::Allow: return PermissionDecision{true, {}};
+    case PermissionMode::Allow:
+      return PermissionDecision{true, {}};
     case PermissionMode::Ask:
-      return PermissionDecision{false,
-                                "permission prompt required for " + capability(domain, operation)};
-    case PermissionMode::Deny: break;
+      return PermissionDecision{false, "permission prompt required for " + capability(domain, operation)};
+    case PermissionMode::Deny:
+      break;
   }
   return PermissionDecision{false, "blocked by " + capability(domain, operation) + " policy"};
 }

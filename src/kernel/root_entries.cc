@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "kernel/base64.h"
+#include "base/base64.h"
 #include "kernel/vfs/fs_errors.h"
 #include "kernel/vfs/path.h"
 
@@ -15,18 +15,24 @@ using vfs::Parents;
 
 uint32_t default_permissions(const config::RootFilesystemEntry& entry) {
   switch (entry.kind) {
-    case config::EntryKind::File: return entry.executable ? 0755 : 0644;
-    case config::EntryKind::Directory: return 0755;
-    case config::EntryKind::Symlink: return 0777;
+    case config::EntryKind::File:
+      return entry.executable ? 0755 : 0644;
+    case config::EntryKind::Directory:
+      return 0755;
+    case config::EntryKind::Symlink:
+      return 0777;
   }
   return 0644;
 }
 
 FsEntryKind kind_of(config::EntryKind kind) {
   switch (kind) {
-    case config::EntryKind::File: return FsEntryKind::File;
-    case config::EntryKind::Directory: return FsEntryKind::Directory;
-    case config::EntryKind::Symlink: return FsEntryKind::Symlink;
+    case config::EntryKind::File:
+      return FsEntryKind::File;
+    case config::EntryKind::Directory:
+      return FsEntryKind::Directory;
+    case config::EntryKind::Symlink:
+      return FsEntryKind::Symlink;
   }
   return FsEntryKind::File;
 }
@@ -109,12 +115,10 @@ ErrorOr<FsEntry> materialize_entry(const config::RootFilesystemEntry& entry) {
   result.gid = entry.gid.value_or(0);
   if (entry.content) {
     if (entry.encoding == config::ContentEncoding::Base64) {
-      auto decoded = base64_decode(*entry.content);
-      if (!decoded) {
-        return fail(Error::plain("invalid base64 root filesystem content for " + result.path + ": " +
-                                 decoded.error().message));
-      }
-      result.content = std::move(decoded).value();
+      std::string reason;
+      auto decoded = base64_decode(*entry.content, &reason);
+      if (!decoded) return fail(Error::plain("invalid base64 root filesystem content for " + result.path + ": " + reason));
+      result.content = std::move(*decoded);
     } else {
       result.content = *entry.content;
     }

@@ -44,7 +44,8 @@ const MemoryFileSystem& skeleton_template() {
   return *filesystem;
 }
 
-// A layer of the root, highest precedence first; built-in layers start from their template.
+// One layer of the root (kept in precedence order, highest first). `prebuilt` is set for built-in
+// layers: when such a layer is the lowest, the root starts as a clone of it instead of replaying it.
 struct Layer {
   const std::vector<FsEntry>* entries;
   const MemoryFileSystem* prebuilt;
@@ -151,13 +152,12 @@ VmFilesystem::VmFilesystem(std::unique_ptr<vfs::FileSystem> root, const config::
 
 ErrorOr<std::string> VmFilesystem::subject_of(Subject subject, const std::string& path) {
   switch (subject) {
-    case Subject::Resolved: return root_->realpath(path);
-    case Subject::Destination: return root_->resolve_destination(path);
-    case Subject::ExistingOrDestination: {
-      auto resolved = root_->realpath(path);
-      if (resolved || resolved.error().errno_code == ELOOP) return resolved;
-      return root_->resolve_destination(path);
-    }
+    case Subject::Resolved:
+      return root_->realpath(path);
+    case Subject::Destination:
+      return root_->resolve_destination(path, /*follow_final=*/false);
+    case Subject::ExistingOrDestination:
+      return root_->resolve_destination(path, /*follow_final=*/true);
   }
   return root_->realpath(path);
 }
@@ -347,14 +347,16 @@ ErrorOr<void> VmFilesystem::apply_entries(const std::vector<FsEntry>& entries) {
   return kernel::apply_entries(*root_, normalized, EntryConflicts::Fail);
 }
 
-ErrorOr<std::vector<FsEntry>> VmFilesystem::snapshot() const { return root_->export_entries(); }
+ErrorOr<std::vector<FsEntry>> VmFilesystem::snapshot() const {
+  return root_->export_entries();
+}
 
 ErrorOr<void> VmFilesystem::install_command_stub(std::string_view name) {
-  const bool invalid = name.empty() || name == "." || name == ".." ||
-                       std::any_of(name.begin(), name.end(), [](char byte) {
-                         const auto value = static_cast<unsigned char>(byte);
-                         return byte == '/' || value < 0x20 || value == 0x7f;
-                       });
+  const bool invalid =
+      name.empty() || name == "." || name == ".." || std::any_of(name.begin(), name.end(), [](char byte) {
+        const auto value = static_cast<unsigned char>(byte);
+        return byte == '/' || value < 0x20 || value == 0x7f;
+      });
   if (invalid) return fail(EINVAL, "invalid command name: " + std::string(name));
   const std::string path = vfs::join_path("/bin", name);
   auto existing = root_->stat(path, /*follow=*/false);

@@ -83,7 +83,8 @@ class VmFilesystem {
   // What a permission check judges (spec/kernel.md s10.2).
   enum class Subject {
     Resolved,               // realpath: the entry must exist
-    ExistingOrDestination,  // realpath when the entry exists, else the destination form
+    ExistingOrDestination,  // realpath when the entry exists, else the destination form (a final
+                            // dangling symlink is followed to the path it would create)
     Destination,            // parent resolved as far as it exists, final component not followed
   };
 
@@ -92,8 +93,7 @@ class VmFilesystem {
 
   ErrorOr<std::string> subject_of(Subject subject, const std::string& path);
   // EACCES "permission denied, {op} '{subject}': {reason}" when fs.{capability} is not allowed.
-  ErrorOr<void> authorize(std::string_view op, std::string_view capability, Subject subject,
-                          const std::string& path);
+  ErrorOr<void> authorize(std::string_view op, std::string_view capability, Subject subject, const std::string& path);
   ErrorOr<void> authorize_subject(std::string_view op, std::string_view capability, const std::string& subject) const;
   ErrorOr<void> ensure_writable(std::string_view path) const;
   ErrorOr<void> locked_mkdir(const std::string& path, bool exist_ok);

@@ -43,16 +43,34 @@ constexpr const char* later_request_name() {
   else if constexpr (std::is_same_v<Payload, wire::WriteStdinRequest>) return "WriteStdin";
   else if constexpr (std::is_same_v<Payload, wire::CloseStdinRequest>) return "CloseStdin";
   else if constexpr (std::is_same_v<Payload, wire::KillProcessRequest>) return "KillProcess";
-  else if constexpr (std::is_same_v<Payload, wire::GetProcessSnapshotRequest>) return "GetProcessSnapshot";
-  else if constexpr (std::is_same_v<Payload, wire::FindListenerRequest>) return "FindListener";
-  else if constexpr (std::is_same_v<Payload, wire::FindBoundUdpRequest>) return "FindBoundUdp";
-  else if constexpr (std::is_same_v<Payload, wire::GetSignalStateRequest>) return "GetSignalState";
-  else if constexpr (std::is_same_v<Payload, wire::GetZombieTimerCountRequest>) return "GetZombieTimerCount";
   else if constexpr (std::is_same_v<Payload, wire::VmFetchRequest>) return "VmFetch";
   else return nullptr;
 }
 
+template <typename Query>
+std::string socket_resource(const char* scheme, const Query& query) {
+  std::string resource = scheme;
+  resource.append("://").append(query.host ? *query.host : "*").append(":");
+  resource.append(query.port ? std::to_string(*query.port) : "*");
+  return resource;
+}
+
+// Inspection requests need an explicit allow (spec/protocol.md s3.14-3.15).
+Handled<void> require_inspection(Vm& vm, config::PermissionDomain domain, const std::string& resource) {
+  kernel::PermissionDecision decision = vm.permissions().check(domain, "inspect", resource);
+  if (!decision.allowed) {
+    return reject("execution_error", "EACCES: permission denied, " + resource + ": " + decision.reason);
+  }
+  return {};
+}
+
 }  // namespace
+
+Service::HandlerOutput Service::respond(wire::ResponsePayload response) {
+  HandlerOutput output;
+  output.response = std::move(response);
+  return output;
+}
 
 Service::Service(ServiceOptions options) : options_(std::move(options)) {}
 
@@ -111,11 +129,24 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
             return bootstrap_root_filesystem(*vm, payload);
           } else if constexpr (std::is_same_v<Payload, wire::SnapshotRootFilesystemRequest>) {
             return snapshot_root_filesystem(*vm);
+          } else if constexpr (std::is_same_v<Payload, wire::GetProcessSnapshotRequest>) {
+            TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Process, "process://snapshot"));
+            // The process table arrives with guest runtimes; until then a VM has no processes.
+            return respond(wire::ProcessSnapshotResponse{});
+          } else if constexpr (std::is_same_v<Payload, wire::FindListenerRequest>) {
+            std::string resource = payload.path ? "unix://" + *payload.path : socket_resource("tcp", payload);
+            TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Network, resource));
+            return respond(wire::ListenerSnapshotResponse{});  // no guest sockets exist yet
+          } else if constexpr (std::is_same_v<Payload, wire::FindBoundUdpRequest>) {
+            TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Network, socket_resource("udp", payload)));
+            return respond(wire::BoundUdpSnapshotResponse{});
+          } else if constexpr (std::is_same_v<Payload, wire::GetSignalStateRequest>) {
+            // Unknown processes report no handlers (spec/protocol.md s3.16).
+            return respond(wire::SignalStateResponse{.process_id = payload.process_id, .handlers = {}});
+          } else if constexpr (std::is_same_v<Payload, wire::GetZombieTimerCountRequest>) {
+            return respond(wire::ZombieTimerCountResponse{.count = 0});
           } else if constexpr (std::is_same_v<Payload, wire::GuestFilesystemCallRequest>) {
-            auto result = TRY_HANDLED(handle_guest_filesystem_call(*vm, payload));
-            HandlerOutput output;
-            output.response = std::move(result);
-            return output;
+            return respond(TRY_HANDLED(handle_guest_filesystem_call(*vm, payload)));
           } else {
             static_assert(later_request_name<Payload>() != nullptr, "every request kind must be handled");
             return reject("unsupported", std::string(later_request_name<Payload>()) +

@@ -51,6 +51,7 @@ class Service {
     wire::OwnershipScope event_ownership;                     // the VM that produced `events`
   };
 
+  static HandlerOutput respond(wire::ResponsePayload response);
   Handled<HandlerOutput> dispatch(const wire::RequestFrame& request);
 
   Handled<HandlerOutput> authenticate(const wire::OwnershipScope& scope, const wire::AuthenticateRequest& request);

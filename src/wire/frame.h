@@ -26,7 +26,7 @@ ProtocolSchema current_schema();
 Bytes encode_frame(const ProtocolFrame& frame);
 
 // Appends the 4-byte big-endian payload length and then the payload. The caller enforces
-// kMaxFrameBytes (the difference in `out`'s size minus the prefix).
+// kMaxFrameBytes on the appended payload (growth of `out` minus kFramePrefixBytes).
 void append_framed(Bytes& out, const ProtocolFrame& frame);
 
 // Big-endian u32 at `bytes[0..4)`: the length prefix.

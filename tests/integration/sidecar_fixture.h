@@ -50,6 +50,16 @@ using namespace std::chrono_literals;
         << "message: " << se_rejected_.error().message << "\nexpected prefix: " << (prefix);       \
   } while (0)
 
+// Skips the test when the sidecar answers that it does not implement this request kind yet
+// (code "unsupported"); any other answer is left for the test to check.
+#define SKIP_IF_NOT_IMPLEMENTED(expr)                                                       \
+  do {                                                                                      \
+    auto&& se_probe_ = (expr);                                                              \
+    if (!se_probe_.has_value() && se_probe_.error().code == "unsupported") {                \
+      GTEST_SKIP() << "not implemented by this sidecar: " << se_probe_.error().message;     \
+    }                                                                                       \
+  } while (0)
+
 // A directory removed with its contents on destruction.
 class TempDir {
  public:

@@ -37,33 +37,30 @@ class FileSystem {
   virtual ~FileSystem() = default;
 
   // Resolution. realpath follows every symlink and needs the entry to exist. resolve_destination
-  // resolves the parent as far as it exists (the final component is not followed) and appends the
-  // rest lexically: the subject of create-type permission checks (spec/kernel.md s10.2).
+  // resolves the path as far as it exists and appends the rest lexically: the subject of
+  // create-type permission checks (spec/kernel.md s10.2). With `follow_final` a final symlink is
+  // followed too, so a write through a dangling link is judged on the file it would create.
   virtual ErrorOr<std::string> realpath(std::string_view path) = 0;
-  virtual ErrorOr<std::string> resolve_destination(std::string_view path) = 0;
+  virtual ErrorOr<std::string> resolve_destination(std::string_view path, bool follow_final) = 0;
 
   // Metadata. `follow` selects stat (true) or lstat (false) semantics for the final component.
   virtual ErrorOr<FileStat> stat(std::string_view path, bool follow) = 0;
   virtual ErrorOr<std::string> read_link(std::string_view path) = 0;
   // Sorted byte-wise, without "." and ".."; more than `max_entries` names -> ENOMEM.
-  virtual ErrorOr<std::vector<std::string>> read_dir(std::string_view path,
-                                                     uint64_t max_entries) = 0;
+  virtual ErrorOr<std::vector<std::string>> read_dir(std::string_view path, uint64_t max_entries) = 0;
 
   // File data.
   virtual ErrorOr<std::string> read_file(std::string_view path) = 0;
   virtual ErrorOr<std::string> pread(std::string_view path, uint64_t offset, uint64_t length) = 0;
   // Replaces the contents of the file `path` resolves to, creating it (mode 0644) if missing.
-  virtual ErrorOr<void> write_file(std::string_view path, std::string_view data,
-                                   Parents parents) = 0;
+  virtual ErrorOr<void> write_file(std::string_view path, std::string_view data, Parents parents) = 0;
   virtual ErrorOr<void> truncate(std::string_view path, uint64_t length) = 0;
 
   // Namespace. mkdir with `exist_ok` accepts an existing directory (mkdir -p); otherwise an
   // existing entry is EEXIST "file exists: {path}".
   virtual ErrorOr<void> mkdir(std::string_view path, Parents parents, bool exist_ok) = 0;
-  virtual ErrorOr<void> symlink(std::string_view target, std::string_view link_path,
-                                Parents parents) = 0;
-  virtual ErrorOr<void> link(std::string_view existing_path, std::string_view new_path,
-                             Parents parents) = 0;
+  virtual ErrorOr<void> symlink(std::string_view target, std::string_view link_path, Parents parents) = 0;
+  virtual ErrorOr<void> link(std::string_view existing_path, std::string_view new_path, Parents parents) = 0;
   virtual ErrorOr<void> remove_file(std::string_view path) = 0;
   virtual ErrorOr<void> remove_dir(std::string_view path, bool recursive) = 0;
   virtual ErrorOr<void> rename(std::string_view from, std::string_view to, Parents parents) = 0;

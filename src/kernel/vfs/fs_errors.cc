@@ -20,7 +20,9 @@ Unexpected with_op(int code, std::string_view prefix, std::string_view op, std::
 
 }  // namespace
 
-Unexpected no_such_file(std::string_view path) { return with_path(ENOENT, "no such file: ", path); }
+Unexpected no_such_file(std::string_view path) {
+  return with_path(ENOENT, "no such file: ", path);
+}
 
 Unexpected no_such_directory(std::string_view path) {
   return with_path(ENOENT, "no such directory: ", path);
@@ -30,7 +32,9 @@ Unexpected no_such_parent(std::string_view op, std::string_view path) {
   return with_op(ENOENT, "no such file or directory", op, path);
 }
 
-Unexpected file_exists(std::string_view path) { return with_path(EEXIST, "file exists: ", path); }
+Unexpected file_exists(std::string_view path) {
+  return with_path(EEXIST, "file exists: ", path);
+}
 
 Unexpected already_exists(std::string_view op, std::string_view path) {
   return with_op(EEXIST, "file already exists", op, path);
@@ -56,7 +60,9 @@ Unexpected not_permitted(std::string_view op, std::string_view path) {
   return with_op(EPERM, "operation not permitted", op, path);
 }
 
-Unexpected symlink_loop() { return fail(ELOOP, "too many levels of symbolic links"); }
+Unexpected symlink_loop() {
+  return fail(ELOOP, "too many levels of symbolic links");
+}
 
 Unexpected read_only(std::string_view path) {
   return with_path(EROFS, "read-only filesystem: ", path);

@@ -240,8 +240,8 @@ ErrorOr<std::string> MemoryFileSystem::realpath(std::string_view path) {
   return std::move(found.path);
 }
 
-ErrorOr<std::string> MemoryFileSystem::resolve_destination(std::string_view path) {
-  Walk found = TRY(walk(path, false, true));
+ErrorOr<std::string> MemoryFileSystem::resolve_destination(std::string_view path, bool follow_final) {
+  Walk found = TRY(walk(path, follow_final, true));
   return std::move(found.path);
 }
 

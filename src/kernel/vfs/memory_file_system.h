@@ -39,7 +39,7 @@ class MemoryFileSystem final : public FileSystem {
   uint64_t device_id() const { return device_id_; }
 
   ErrorOr<std::string> realpath(std::string_view path) override;
-  ErrorOr<std::string> resolve_destination(std::string_view path) override;
+  ErrorOr<std::string> resolve_destination(std::string_view path, bool follow_final) override;
   ErrorOr<FileStat> stat(std::string_view path, bool follow) override;
   ErrorOr<std::string> read_link(std::string_view path) override;
   ErrorOr<std::vector<std::string>> read_dir(std::string_view path, uint64_t max_entries) override;
@@ -48,10 +48,8 @@ class MemoryFileSystem final : public FileSystem {
   ErrorOr<void> write_file(std::string_view path, std::string_view data, Parents parents) override;
   ErrorOr<void> truncate(std::string_view path, uint64_t length) override;
   ErrorOr<void> mkdir(std::string_view path, Parents parents, bool exist_ok) override;
-  ErrorOr<void> symlink(std::string_view target, std::string_view link_path,
-                        Parents parents) override;
-  ErrorOr<void> link(std::string_view existing_path, std::string_view new_path,
-                     Parents parents) override;
+  ErrorOr<void> symlink(std::string_view target, std::string_view link_path, Parents parents) override;
+  ErrorOr<void> link(std::string_view existing_path, std::string_view new_path, Parents parents) override;
   ErrorOr<void> remove_file(std::string_view path) override;
   ErrorOr<void> remove_dir(std::string_view path, bool recursive) override;
   ErrorOr<void> rename(std::string_view from, std::string_view to, Parents parents) override;
@@ -70,7 +68,7 @@ class MemoryFileSystem final : public FileSystem {
     uint32_t uid = 0, gid = 0;
     uint64_t nlink = 1;
     uint64_t atime_ms = 0, mtime_ms = 0, ctime_ms = 0, birthtime_ms = 0;
-    std::string data;                                      // file bytes or symlink target
+    std::string data;                                    // file bytes or symlink target
     std::map<std::string, Inode*, std::less<>> entries;  // directory entries (not owning)
   };
   struct Walk;

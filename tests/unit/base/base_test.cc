@@ -31,9 +31,15 @@ TEST(Base64, DecodesAndRoundTripsEveryByte) {
 TEST(Base64, RejectsMalformedInput) {
   std::string reason;
   EXPECT_FALSE(base64_decode("abc", &reason).has_value());
-  EXPECT_EQ(reason, "invalid length 3");
+  EXPECT_EQ(reason, "Invalid input length.");
   EXPECT_FALSE(base64_decode("ab!d", &reason).has_value());
-  EXPECT_EQ(reason, "invalid symbol at offset 2");
+  EXPECT_EQ(reason, "Invalid symbol 33, offset 2.");
+  EXPECT_FALSE(base64_decode("QU-D", &reason).has_value());  // url-safe alphabet is not accepted
+  EXPECT_EQ(reason, "Invalid symbol 45, offset 2.");
+  EXPECT_FALSE(base64_decode("Q===", &reason).has_value());
+  EXPECT_EQ(reason, "Invalid padding");
+  EXPECT_FALSE(base64_decode("QR==", &reason).has_value());  // non-canonical trailing bits
+  EXPECT_EQ(reason, "Invalid last symbol 82, offset 1.");
   EXPECT_FALSE(base64_decode("a=bc").has_value());   // padding only at the end
   EXPECT_FALSE(base64_decode("ab=c").has_value());   // data after padding
   EXPECT_FALSE(base64_decode("Zg==Zg==").has_value());

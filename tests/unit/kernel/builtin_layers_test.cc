@@ -61,7 +61,9 @@ TEST(BundledBaseLayer, CarriesModesOwnersContentAndTargets) {
   EXPECT_EQ(find_entry(entries, "/proc"), nullptr);
 }
 
-TEST(BundledBaseLayer, IsParsedOncePerProcess) { EXPECT_EQ(&bundled_base_entries(), &bundled_base_entries()); }
+TEST(BundledBaseLayer, IsParsedOncePerProcess) {
+  EXPECT_EQ(&bundled_base_entries(), &bundled_base_entries());
+}
 
 TEST(ParseBaseFilesystemJson, AcceptsUtf8AndBase64Content) {
   auto entries = parse_base_filesystem_json(R"({"filesystem":{"entries":[
@@ -84,9 +86,7 @@ TEST(ParseBaseFilesystemJson, RejectsMalformedDocuments) {
   EXPECT_EQ(parse_base_filesystem_json("{}").error().message, "base filesystem has no filesystem object");
   EXPECT_EQ(parse_base_filesystem_json(R"({"filesystem":{}})").error().message,
             "base filesystem has no filesystem.entries array");
-  EXPECT_EQ(parse_base_filesystem_json(R"({"filesystem":{"entries":[{"type":"file","mode":"644"}]}})")
-                .error()
-                .message,
+  EXPECT_EQ(parse_base_filesystem_json(R"({"filesystem":{"entries":[{"type":"file","mode":"644"}]}})").error().message,
             "invalid base filesystem entry 0: missing path");
   EXPECT_EQ(parse_base_filesystem_json(R"({"filesystem":{"entries":[{"path":"/a","type":"fifo","mode":"644"}]}})")
                 .error()

@@ -8,7 +8,9 @@ namespace se::kernel::vfs {
 namespace {
 
 uint64_t fake_now = 0;
-uint64_t fake_clock() { return fake_now; }
+uint64_t fake_clock() {
+  return fake_now;
+}
 
 template <typename T>
 std::string error_of(const ErrorOr<T>& result) {
@@ -175,7 +177,7 @@ TEST_F(MemoryFileSystemTest, SymlinkLoopsAreELoop) {
   EXPECT_EQ(error_of(fs.stat("/a", true)), "ELOOP: too many levels of symbolic links");
   EXPECT_EQ(error_of(fs.realpath("/self")), "ELOOP: too many levels of symbolic links");
   EXPECT_EQ(error_of(fs.write_file("/a/x", "y", Parents::Create)), "ELOOP: too many levels of symbolic links");
-  EXPECT_EQ(error_of(fs.resolve_destination("/a/x")), "ELOOP: too many levels of symbolic links");
+  EXPECT_EQ(error_of(fs.resolve_destination("/a/x", false)), "ELOOP: too many levels of symbolic links");
   EXPECT_TRUE(fs.remove_file("/a"));
 }
 
@@ -202,8 +204,7 @@ TEST_F(MemoryFileSystemTest, SymlinkRejectsExistingNamesAndEmptyTargets) {
   EXPECT_EQ(error_of(fs.symlink("/t", "/f", Parents::Create)), "EEXIST: file already exists, symlink '/f'");
   ASSERT_TRUE(fs.symlink("/nowhere", "/dangle", Parents::Create));
   EXPECT_EQ(error_of(fs.symlink("/t", "/dangle", Parents::Create)), "EEXIST: file already exists, symlink '/dangle'");
-  EXPECT_EQ(error_of(fs.symlink("", "/empty", Parents::Create)),
-            "ENOENT: no such file or directory, symlink '/empty'");
+  EXPECT_EQ(error_of(fs.symlink("", "/empty", Parents::Create)), "ENOENT: no such file or directory, symlink '/empty'");
 }
 
 TEST_F(MemoryFileSystemTest, ReadLinkOfANonLinkIsEInval) {
@@ -285,10 +286,12 @@ TEST_F(MemoryFileSystemTest, RenameFollowsLinuxTypeRules) {
   write("/full/child", "x");
   ASSERT_TRUE(fs.mkdir("/empty", Parents::Create, false));
   ASSERT_TRUE(fs.mkdir("/d", Parents::Create, false));
-  EXPECT_EQ(error_of(fs.rename("/f", "/empty", Parents::Create)), "EISDIR: illegal operation on a directory, rename '/empty'");
+  EXPECT_EQ(error_of(fs.rename("/f", "/empty", Parents::Create)),
+            "EISDIR: illegal operation on a directory, rename '/empty'");
   EXPECT_EQ(error_of(fs.rename("/d", "/f", Parents::Create)), "ENOTDIR: not a directory, rename '/f'");
   EXPECT_EQ(error_of(fs.rename("/d", "/full", Parents::Create)), "ENOTEMPTY: directory not empty, rmdir '/full'");
-  EXPECT_EQ(error_of(fs.rename("/d", "/d/sub", Parents::Create)), "EINVAL: cannot move '/d' into its own descendant '/d/sub'");
+  EXPECT_EQ(error_of(fs.rename("/d", "/d/sub", Parents::Create)),
+            "EINVAL: cannot move '/d' into its own descendant '/d/sub'");
   EXPECT_EQ(error_of(fs.rename("/missing", "/x", Parents::Create)), "ENOENT: no such file: /missing");
   EXPECT_EQ(error_of(fs.rename("/", "/x", Parents::Create)), "EPERM: operation not permitted, rename '/'");
   EXPECT_EQ(error_of(fs.rename("/f", "/", Parents::Create)), "EISDIR: illegal operation on a directory, rename '/'");
@@ -469,11 +472,15 @@ TEST_F(MemoryFileSystemTest, ResolveDestinationResolvesExistingParents) {
   ASSERT_TRUE(fs.mkdir("/real", Parents::Create, false));
   ASSERT_TRUE(fs.symlink("/real", "/alias", Parents::Create));
   write("/real/file", "x");
-  EXPECT_EQ(fs.resolve_destination("/alias/new").value(), "/real/new");
-  EXPECT_EQ(fs.resolve_destination("/alias/missing/deeper").value(), "/real/missing/deeper");
-  EXPECT_EQ(fs.resolve_destination("/alias").value(), "/alias");  // final component not followed
-  EXPECT_EQ(fs.resolve_destination("/alias/file/x").value(), "/real/file/x");
-  EXPECT_EQ(fs.resolve_destination("/").value(), "/");
+  EXPECT_EQ(fs.resolve_destination("/alias/new", false).value(), "/real/new");
+  EXPECT_EQ(fs.resolve_destination("/alias/missing/deeper", false).value(), "/real/missing/deeper");
+  EXPECT_EQ(fs.resolve_destination("/alias", false).value(), "/alias");
+  EXPECT_EQ(fs.resolve_destination("/alias", true).value(), "/real");
+  EXPECT_EQ(fs.resolve_destination("/alias/file/x", false).value(), "/real/file/x");
+  EXPECT_EQ(fs.resolve_destination("/", false).value(), "/");
+  ASSERT_TRUE(fs.symlink("/real/not-yet", "/dangle", Parents::Create));
+  EXPECT_EQ(fs.resolve_destination("/dangle", false).value(), "/dangle");
+  EXPECT_EQ(fs.resolve_destination("/dangle", true).value(), "/real/not-yet");
 }
 
 TEST_F(MemoryFileSystemTest, LimitsRejectGrowthWithoutSideEffects) {

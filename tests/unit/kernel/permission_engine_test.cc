@@ -83,10 +83,10 @@ TEST(PermissionEngine, RuleSetWithoutDefaultDenies) {
 
 TEST(PermissionEngine, LastMatchingRuleWins) {
   PermissionsPolicy policy;
-  policy.fs = PermissionRuleSet{PermissionMode::Deny,
-                                {rule(PermissionMode::Allow, {"*"}, {"/data/**"}),
-                                 rule(PermissionMode::Deny, {"read"}, {"/data/secret.txt"}),
-                                 rule(PermissionMode::Ask, {"write"}, {"/data/*"})}};
+  policy.fs = PermissionRuleSet{
+      PermissionMode::Deny,
+      {rule(PermissionMode::Allow, {"*"}, {"/data/**"}), rule(PermissionMode::Deny, {"read"}, {"/data/secret.txt"}),
+       rule(PermissionMode::Ask, {"write"}, {"/data/*"})}};
   PermissionEngine engine(policy);
   EXPECT_TRUE(engine.check(PermissionDomain::Fs, "read", "/data/host.txt").allowed);
   EXPECT_FALSE(engine.check(PermissionDomain::Fs, "read", "/data/secret.txt").allowed);
@@ -96,9 +96,9 @@ TEST(PermissionEngine, LastMatchingRuleWins) {
   EXPECT_EQ(ask.reason, "permission prompt required for fs.write");
 
   // Reversing the order flips the outcome: specificity does not matter, position does.
-  policy.fs = PermissionRuleSet{PermissionMode::Deny,
-                                {rule(PermissionMode::Deny, {"read"}, {"/data/secret.txt"}),
-                                 rule(PermissionMode::Allow, {"*"}, {"/data/**"})}};
+  policy.fs = PermissionRuleSet{
+      PermissionMode::Deny,
+      {rule(PermissionMode::Deny, {"read"}, {"/data/secret.txt"}), rule(PermissionMode::Allow, {"*"}, {"/data/**"})}};
   engine.set_policy(policy);
   EXPECT_TRUE(engine.check(PermissionDomain::Fs, "read", "/data/secret.txt").allowed);
 }
@@ -130,9 +130,9 @@ TEST(PermissionEngine, SetPolicyReplacesThePolicy) {
 TEST(FilterEnv, DropsVariablesWhoseReadIsNotAllowed) {
   const std::map<std::string, std::string> env = {{"HOME", "/home/agentos"}, {"SECRET_TOKEN", "x"}, {"PATH", "/bin"}};
   PermissionsPolicy policy;
-  policy.env = PermissionRuleSet{PermissionMode::Allow,
-                                 {rule(PermissionMode::Deny, {"read"}, {"SECRET_*"}),
-                                  rule(PermissionMode::Ask, {"read"}, {"PATH"})}};
+  policy.env = PermissionRuleSet{
+      PermissionMode::Allow,
+      {rule(PermissionMode::Deny, {"read"}, {"SECRET_*"}), rule(PermissionMode::Ask, {"read"}, {"PATH"})}};
   const auto visible = filter_env(PermissionEngine(policy), env);
   EXPECT_EQ(visible, (std::map<std::string, std::string>{{"HOME", "/home/agentos"}}));
 }

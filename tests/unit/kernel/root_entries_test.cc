@@ -145,9 +145,10 @@ TEST(ApplyEntries, SetsSymlinkModeAndOwnerWithoutTouchingTheTarget) {
 
 TEST(ApplyEntries, LaterEntriesOverwriteEarlierOnes) {
   MemoryFileSystem fs;
-  std::vector<FsEntry> entries = {make("/f", FsEntryKind::File, 0644, "one"), make("/f", FsEntryKind::File, 0600, "two"),
-                                  make("/l", FsEntryKind::Symlink, 0777, "/a"), make("/l", FsEntryKind::Symlink, 0777, "/b"),
-                                  make("/d", FsEntryKind::Directory, 0755), make("/d", FsEntryKind::Directory, 0700)};
+  std::vector<FsEntry> entries = {
+      make("/f", FsEntryKind::File, 0644, "one"),   make("/f", FsEntryKind::File, 0600, "two"),
+      make("/l", FsEntryKind::Symlink, 0777, "/a"), make("/l", FsEntryKind::Symlink, 0777, "/b"),
+      make("/d", FsEntryKind::Directory, 0755),     make("/d", FsEntryKind::Directory, 0700)};
   ASSERT_TRUE(apply_entries(fs, entries, EntryConflicts::Fail));
   EXPECT_EQ(fs.read_file("/f").value(), "two");
   EXPECT_EQ(fs.stat("/f", false)->mode, 0100600u);
@@ -166,9 +167,9 @@ TEST(ApplyEntries, RootEntrySetsRootMetadata) {
 
 TEST(ApplyEntries, FailModeReportsConflictsLikeTheSystemCalls) {
   MemoryFileSystem fs;
-  ASSERT_TRUE(apply_entries(fs, std::vector<FsEntry>{make("/d", FsEntryKind::Directory, 0755),
-                                                     make("/f", FsEntryKind::File, 0644, "x")},
-                            EntryConflicts::Fail));
+  ASSERT_TRUE(apply_entries(
+      fs, std::vector<FsEntry>{make("/d", FsEntryKind::Directory, 0755), make("/f", FsEntryKind::File, 0644, "x")},
+      EntryConflicts::Fail));
   EXPECT_EQ(apply_entries(fs, std::vector<FsEntry>{make("/d", FsEntryKind::File, 0644)}, EntryConflicts::Fail)
                 .error()
                 .to_string(),
@@ -189,11 +190,12 @@ TEST(ApplyEntries, FailModeReportsConflictsLikeTheSystemCalls) {
 
 TEST(ApplyEntries, FailModeWritesFilesThroughSymlinks) {
   MemoryFileSystem fs;
-  ASSERT_TRUE(apply_entries(fs, std::vector<FsEntry>{make("/real", FsEntryKind::Directory, 0755),
-                                                     make("/alias", FsEntryKind::Symlink, 0777, "real"),
-                                                     make("/alias/f", FsEntryKind::File, 0644, "x"),
-                                                     make("/lf", FsEntryKind::Symlink, 0777, "/real/g"),
-                                                     make("/lf", FsEntryKind::File, 0644, "y")},
+  ASSERT_TRUE(apply_entries(fs,
+                            std::vector<FsEntry>{make("/real", FsEntryKind::Directory, 0755),
+                                                 make("/alias", FsEntryKind::Symlink, 0777, "real"),
+                                                 make("/alias/f", FsEntryKind::File, 0644, "x"),
+                                                 make("/lf", FsEntryKind::Symlink, 0777, "/real/g"),
+                                                 make("/lf", FsEntryKind::File, 0644, "y")},
                             EntryConflicts::Fail));
   EXPECT_EQ(fs.read_file("/real/f").value(), "x");
   EXPECT_TRUE(fs.stat("/alias", false)->is_symbolic_link);
@@ -203,14 +205,16 @@ TEST(ApplyEntries, FailModeWritesFilesThroughSymlinks) {
 
 TEST(ApplyEntries, ReplaceModeLetsHigherLayersWinConflicts) {
   MemoryFileSystem fs;
-  ASSERT_TRUE(apply_entries(fs, std::vector<FsEntry>{make("/d/child", FsEntryKind::File, 0644, "lower"),
-                                                     make("/f", FsEntryKind::File, 0644, "lower"),
-                                                     make("/l", FsEntryKind::Symlink, 0777, "/f")},
-                            EntryConflicts::Replace));
+  ASSERT_TRUE(apply_entries(
+      fs,
+      std::vector<FsEntry>{make("/d/child", FsEntryKind::File, 0644, "lower"),
+                           make("/f", FsEntryKind::File, 0644, "lower"), make("/l", FsEntryKind::Symlink, 0777, "/f")},
+      EntryConflicts::Replace));
   const uint64_t inodes_before = fs.usage().inodes;
-  ASSERT_TRUE(apply_entries(fs, std::vector<FsEntry>{make("/d", FsEntryKind::File, 0644, "upper"),
-                                                     make("/f/x", FsEntryKind::File, 0644, "nested"),
-                                                     make("/l", FsEntryKind::File, 0600, "file")},
+  ASSERT_TRUE(apply_entries(fs,
+                            std::vector<FsEntry>{make("/d", FsEntryKind::File, 0644, "upper"),
+                                                 make("/f/x", FsEntryKind::File, 0644, "nested"),
+                                                 make("/l", FsEntryKind::File, 0600, "file")},
                             EntryConflicts::Replace));
   EXPECT_EQ(fs.read_file("/d").value(), "upper");
   EXPECT_TRUE(fs.stat("/f", false)->is_directory);

@@ -46,7 +46,8 @@ TEST_F(VmFilesystemLimitsTest, UsageIsTrackedIncrementally) {
 TEST_F(VmFilesystemLimitsTest, FilesystemBytesLimit) {
   auto fs = make(100, 100);
   ASSERT_TRUE(fs);
-  EXPECT_EQ(error_of(fs->write_file("/tmp/big", std::string(101, 'x'))), "ENOSPC: maximum filesystem size limit reached");
+  EXPECT_EQ(error_of(fs->write_file("/tmp/big", std::string(101, 'x'))),
+            "ENOSPC: maximum filesystem size limit reached");
   EXPECT_FALSE(fs->exists("/tmp/big").value());
   ASSERT_TRUE(fs->write_file("/tmp/big", std::string(100, 'x')));  // exactly at the limit
   EXPECT_EQ(error_of(fs->write_file("/tmp/more", "y")), "ENOSPC: maximum filesystem size limit reached");
@@ -70,7 +71,7 @@ TEST_F(VmFilesystemLimitsTest, InodeCountLimit) {
   EXPECT_EQ(error_of(fs->write_file("/tmp/f", "")), "ENOSPC: maximum inode count limit reached");
   EXPECT_EQ(error_of(fs->symlink("/x", "/tmp/l")), "ENOSPC: maximum inode count limit reached");
   EXPECT_EQ(error_of(fs->create_dir("/tmp/d")), "ENOSPC: maximum inode count limit reached");
-  EXPECT_TRUE(fs->link("/etc/hostname", "/tmp/hostname"));  // a hard link needs no inode
+  EXPECT_TRUE(fs->link("/etc/hostname", "/tmp/hostname"));           // a hard link needs no inode
   EXPECT_TRUE(fs->write_file("/etc/hostname", "bigger content\n"));  // rewriting needs none either
   ASSERT_TRUE(fs->remove_dir("/tmp/a", true));
   EXPECT_TRUE(fs->write_file("/tmp/f", ""));
@@ -100,7 +101,8 @@ TEST_F(VmFilesystemLimitsTest, DescriptorEntryCountIsLimited) {
   auto created = VmFilesystem::create({}, limits, engine);
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().errno_code, 0);
-  EXPECT_EQ(created.error().message, "root filesystem: root filesystem descriptor contains 70 entries, exceeding limit 10");
+  EXPECT_EQ(created.error().message,
+            "root filesystem: root filesystem descriptor contains 70 entries, exceeding limit 10");
 }
 
 TEST_F(VmFilesystemLimitsTest, DescriptorBytesAreLimited) {
@@ -127,7 +129,8 @@ TEST_F(VmFilesystemLimitsTest, ImplicitAncestorsCountAgainstTheInodeLimit) {
   limits.max_inode_count = 42;  // 40 skeleton entries + 1 bootstrap entry pass the raw count
   auto created = VmFilesystem::create(root, limits, engine);
   ASSERT_FALSE(created);
-  EXPECT_EQ(created.error().message, "root filesystem: root filesystem descriptor contains 46 entries, exceeding limit 42");
+  EXPECT_EQ(created.error().message,
+            "root filesystem: root filesystem descriptor contains 46 entries, exceeding limit 42");
   limits.max_inode_count = 46;
   EXPECT_TRUE(VmFilesystem::create(root, limits, engine));
 }

@@ -106,7 +106,8 @@ TEST_F(VmFilesystemPermissionsTest, ResolvedSubjectErrorsComeBeforeThePolicy) {
   EXPECT_EQ(error_of(fs->stat("/missing")), "ENOENT: no such file: /missing");
   EXPECT_EQ(error_of(fs->chmod("/missing", 0)), "ENOENT: no such file: /missing");
   // exists() reports absence as false, but a denial as an error.
-  EXPECT_EQ(error_of(fs->exists("/missing")), "EACCES: permission denied, exists '/missing': blocked by fs.stat policy");
+  EXPECT_EQ(error_of(fs->exists("/missing")),
+            "EACCES: permission denied, exists '/missing': blocked by fs.stat policy");
 }
 
 TEST_F(VmFilesystemPermissionsTest, WriteRuleBlocksOnlyWrites) {
@@ -142,10 +143,14 @@ TEST_F(VmFilesystemPermissionsTest, CreatesAreJudgedOnTheResolvedDestination) {
             "EACCES: permission denied, mkdir '/data/a/b/c': blocked by fs.create_dir policy");
   EXPECT_EQ(error_of(fs->symlink("/etc", "/alias/l")),
             "EACCES: permission denied, symlink '/data/l': blocked by fs.symlink policy");
-  // Writing through a link into the denied tree is caught too.
+  // Writing through a link into the denied tree is caught too, even when the link dangles.
   ASSERT_TRUE(fs->symlink("/data/host.txt", "/tmp/to-host"));
   EXPECT_EQ(error_of(fs->write_file("/tmp/to-host", "x")),
             "EACCES: permission denied, write '/data/host.txt': blocked by fs.write policy");
+  ASSERT_TRUE(fs->symlink("/data/planted.txt", "/tmp/dangling"));
+  EXPECT_EQ(error_of(fs->write_file("/tmp/dangling", "x")),
+            "EACCES: permission denied, write '/data/planted.txt': blocked by fs.write policy");
+  EXPECT_FALSE(fs->lstat("/data/planted.txt"));
 }
 
 TEST_F(VmFilesystemPermissionsTest, RenameAndLinkCheckBothPaths) {
@@ -163,7 +168,8 @@ TEST_F(VmFilesystemPermissionsTest, RenameAndLinkCheckBothPaths) {
 }
 
 TEST_F(VmFilesystemPermissionsTest, AttributeChangesMapToWrite) {
-  engine.set_policy(fs_rules(PermissionMode::Allow, {PermissionRule{PermissionMode::Deny, {"chmod", "truncate"}, {"**"}}}));
+  engine.set_policy(
+      fs_rules(PermissionMode::Allow, {PermissionRule{PermissionMode::Deny, {"chmod", "truncate"}, {"**"}}}));
   // Rules naming chmod/truncate never match: the kernel asks for fs.write (spec/kernel.md s14 #24).
   EXPECT_TRUE(fs->chmod("/data/host.txt", 0600));
   EXPECT_TRUE(fs->truncate("/data/host.txt", 1));
@@ -176,7 +182,8 @@ TEST_F(VmFilesystemPermissionsTest, RemoveUsesTheRmCapability) {
   engine.set_policy(fs_rules(PermissionMode::Allow, {PermissionRule{PermissionMode::Deny, {"rm"}, {"/data/*"}}}));
   EXPECT_EQ(error_of(fs->remove_file("/data/host.txt")),
             "EACCES: permission denied, rm '/data/host.txt': blocked by fs.rm policy");
-  EXPECT_EQ(error_of(fs->remove_dir("/alias/x", false)), "EACCES: permission denied, rm '/data/x': blocked by fs.rm policy");
+  EXPECT_EQ(error_of(fs->remove_dir("/alias/x", false)),
+            "EACCES: permission denied, rm '/data/x': blocked by fs.rm policy");
   EXPECT_TRUE(fs->remove_file("/alias"));  // the link lives in "/", not under /data
 }
 

@@ -91,7 +91,7 @@ TEST_F(VmFilesystemRootTest, LowersStackWithIndexZeroOnTop) {
   auto fs = testing::make_vm_filesystem(engine, root);
   EXPECT_EQ(fs->read_file("/etc/hostname").value(), "top\n");
   EXPECT_EQ(fs->read_file("/only-middle/f").value(), "m");
-  EXPECT_EQ(fs->read_file("/tmp").value(), "tmp is a file here");  // a higher layer's file hides the directory
+  EXPECT_EQ(fs->read_file("/tmp").value(), "tmp is a file here");       // a higher layer's file hides the directory
   EXPECT_EQ(fs->read_file("/etc/alpine-release").value(), "3.22.4\n");  // the base is still the lowest layer
   auto ancestor = fs->stat("/only-middle").value();
   EXPECT_EQ(ancestor.mode, 040755u);
@@ -144,7 +144,8 @@ TEST_F(VmFilesystemRootTest, BootstrapFailuresFailCreation) {
             "invalid base64 root filesystem content for /f: Invalid symbol 37, offset 0.");
 
   root.bootstrap_entries = {configured_entry("/l", EntryKind::Symlink)};
-  EXPECT_EQ(error_of(VmFilesystem::create(root, {}, engine)), "root filesystem bootstrap for symlink /l requires a target");
+  EXPECT_EQ(error_of(VmFilesystem::create(root, {}, engine)),
+            "root filesystem bootstrap for symlink /l requires a target");
 }
 
 TEST_F(VmFilesystemRootTest, ReadOnlyRootLocksMutations) {
@@ -190,9 +191,8 @@ TEST_F(VmFilesystemRootTest, InstallCommandStub) {
   ASSERT_TRUE(fs->install_command_stub("wasm"));
   EXPECT_EQ(fs->read_file("/bin/wasm").value(), "custom");
   ASSERT_TRUE(fs->install_command_stub("node"));  // idempotent
-  for (const std::string& name :
-       {std::string(), std::string("."), std::string(".."), std::string("../escape"), std::string("nested/escape"),
-        std::string("nul\0byte", 8), std::string("tab\t")}) {
+  for (const std::string& name : {std::string(), std::string("."), std::string(".."), std::string("../escape"),
+                                  std::string("nested/escape"), std::string("nul\0byte", 8), std::string("tab\t")}) {
     EXPECT_EQ(error_of(fs->install_command_stub(name)), "EINVAL: invalid command name: " + name);
   }
 }

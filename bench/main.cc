@@ -1,0 +1,215 @@
+// se-bench: drives one or more sidecar binaries over the wire and prints their end-to-end numbers
+// side by side (a table, or JSON with --json). With two binaries a ratio column compares the
+// first against the second and says which one is better.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/wire_bench.h"
+
+namespace se::bench {
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: se-bench --sidecar PATH [--sidecar PATH2 ...] [--label NAME ...] [--iterations N]\n"
+    "                [--spawns N] [--fs-ops N] [--json]\n"
+    "\n"
+    "Measures each sidecar binary in fresh processes, each with its own TMPDIR:\n"
+    "  spawn -> AuthenticatedResponse (--spawns, default 20), CreateVm and DisposeVm latency\n"
+    "  (--iterations VMs, each disposed, default 40), 4 KiB WRITE_FILE / READ_FILE throughput over 64\n"
+    "  paths, one at a time and with 32 in flight (--fs-ops each, default 2000).\n"
+    "Labels default to A, B, ... With two binaries the ratio column is first/second.\n";
+
+struct Options {
+  std::vector<std::string> sidecars;
+  std::vector<std::string> labels;
+  BenchConfig config;
+  bool json = false;
+};
+
+std::optional<size_t> parse_count(const std::string& text) {
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value == 0) return std::nullopt;
+  return static_cast<size_t>(value);
+}
+
+std::optional<Options> parse_args(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string(argv[++i]);
+    };
+    auto count_into = [&](size_t& out) {
+      const auto text = next();
+      const auto value = text ? parse_count(*text) : std::nullopt;
+      if (value) out = *value;
+      return value.has_value();
+    };
+    if (arg == "--sidecar") {
+      const auto path = next();
+      if (!path) return std::nullopt;
+      options.sidecars.push_back(*path);
+    } else if (arg == "--label") {
+      const auto label = next();
+      if (!label) return std::nullopt;
+      options.labels.push_back(*label);
+    } else if (arg == "--iterations") {
+      if (!count_into(options.config.vm_iterations)) return std::nullopt;
+    } else if (arg == "--spawns") {
+      if (!count_into(options.config.spawns)) return std::nullopt;
+    } else if (arg == "--fs-ops") {
+      if (!count_into(options.config.fs_ops)) return std::nullopt;
+    } else if (arg == "--json") {
+      options.json = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (options.sidecars.empty() || options.labels.size() > options.sidecars.size()) return std::nullopt;
+  for (size_t i = options.labels.size(); i < options.sidecars.size(); ++i) {
+    options.labels.push_back(std::string(1, static_cast<char>('A' + i % 26)));
+  }
+  return options;
+}
+
+const Metric* find_metric(const BinaryResult& result, const std::string& name) {
+  for (const auto& metric : result.metrics) {
+    if (metric.name == name) return &metric;
+  }
+  return nullptr;
+}
+
+// Metric names in first-seen order across all results.
+std::vector<std::string> metric_names(const std::vector<BinaryResult>& results) {
+  std::vector<std::string> names;
+  for (const auto& result : results) {
+    for (const auto& metric : result.metrics) {
+      if (std::find(names.begin(), names.end(), metric.name) == names.end()) names.push_back(metric.name);
+    }
+  }
+  return names;
+}
+
+std::string cell(const Metric* metric) {
+  if (metric == nullptr) return "-";
+  if (!metric->error.empty()) return "failed";
+  char text[96];
+  if (metric->unit == "ops/s") {
+    std::snprintf(text, sizeof text, "%.0f ops/s", metric->value);
+  } else {
+    std::snprintf(text, sizeof text, "%.3f / %.3f / %.3f", metric->min, metric->median, metric->p95);
+  }
+  return text;
+}
+
+// "0.25x (A better)" comparing the first result against the second.
+std::string ratio_cell(const Metric* first, const Metric* second, const std::string& first_label,
+                       const std::string& second_label) {
+  if (first == nullptr || second == nullptr || !first->error.empty() || !second->error.empty()) return "-";
+  const double a = headline(*first);
+  const double b = headline(*second);
+  if (b == 0) return "-";
+  const double ratio = a / b;
+  const bool first_better = first->direction == Direction::kLowerIsBetter ? ratio < 1 : ratio > 1;
+  char text[96];
+  std::snprintf(text, sizeof text, "%.3gx (%s better)", ratio, (ratio == 1 ? "neither" : first_better ? first_label.c_str() : second_label.c_str()));
+  return text;
+}
+
+void print_table(const Options& options, const std::vector<BinaryResult>& results) {
+  std::printf("se-bench: %zu spawns, %zu VMs, %zu file operations of %zu bytes over %zu paths, %zu in flight\n",
+              options.config.spawns, options.config.vm_iterations, options.config.fs_ops, options.config.file_bytes,
+              options.config.fs_paths, options.config.in_flight);
+  for (const auto& result : results) std::printf("  %s = %s\n", result.label.c_str(), result.path.c_str());
+  std::printf("latencies in ms as min / median / p95; throughput in operations per second\n\n");
+
+  const bool with_ratio = results.size() == 2;
+  std::printf("%-38s", "metric");
+  for (const auto& result : results) std::printf(" | %-26s", result.label.c_str());
+  if (with_ratio) std::printf(" | %s/%s", results[0].label.c_str(), results[1].label.c_str());
+  std::printf("\n");
+  for (const auto& name : metric_names(results)) {
+    std::printf("%-38s", name.c_str());
+    for (const auto& result : results) std::printf(" | %-26s", cell(find_metric(result, name)).c_str());
+    if (with_ratio) {
+      std::printf(" | %s", ratio_cell(find_metric(results[0], name), find_metric(results[1], name), results[0].label,
+                                      results[1].label)
+                               .c_str());
+    }
+    std::printf("\n");
+  }
+  for (const auto& result : results) {
+    for (const auto& metric : result.metrics) {
+      if (!metric.error.empty()) {
+        std::printf("\n%s: %s failed: %s", result.label.c_str(), metric.name.c_str(), metric.error.c_str());
+      }
+    }
+  }
+  std::printf("\n");
+}
+
+void print_json(const Options& options, const std::vector<BinaryResult>& results) {
+  nlohmann::json out;
+  out["config"] = {{"spawns", options.config.spawns},       {"vmIterations", options.config.vm_iterations},
+                   {"fsOps", options.config.fs_ops},         {"fsPaths", options.config.fs_paths},
+                   {"fileBytes", options.config.file_bytes}, {"inFlight", options.config.in_flight}};
+  out["binaries"] = nlohmann::json::array();
+  for (const auto& result : results) {
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& metric : result.metrics) {
+      nlohmann::json m = {{"unit", metric.unit}};
+      if (!metric.error.empty()) {
+        m["error"] = metric.error;
+      } else if (metric.unit == "ops/s") {
+        m["value"] = metric.value;
+      } else {
+        m.update({{"n", metric.samples.size()}, {"min", metric.min}, {"median", metric.median}, {"p95", metric.p95}});
+      }
+      metrics[metric.name] = m;
+    }
+    out["binaries"].push_back({{"label", result.label}, {"path", result.path}, {"metrics", metrics}});
+  }
+  if (results.size() == 2) {
+    nlohmann::json ratios = nlohmann::json::object();
+    for (const auto& name : metric_names(results)) {
+      const Metric* a = find_metric(results[0], name);
+      const Metric* b = find_metric(results[1], name);
+      if (a == nullptr || b == nullptr || !a->error.empty() || !b->error.empty() || headline(*b) == 0) continue;
+      ratios[name] = {{"ratio", headline(*a) / headline(*b)},
+                      {"better", a->direction == Direction::kLowerIsBetter ? "lower" : "higher"}};
+    }
+    out["ratios"] = {{"of", results[0].label + "/" + results[1].label}, {"metrics", ratios}};
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+}
+
+}  // namespace
+}  // namespace se::bench
+
+int main(int argc, char** argv) {
+  using namespace se::bench;
+  const auto options = parse_args(argc, argv);
+  if (!options) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::vector<BinaryResult> results;
+  for (size_t i = 0; i < options->sidecars.size(); ++i) {
+    if (!options->json) std::fprintf(stderr, "se-bench: measuring %s ...\n", options->labels[i].c_str());
+    results.push_back(run_wire_bench(options->labels[i], options->sidecars[i], options->config));
+  }
+  if (options->json) {
+    print_json(*options, results);
+  } else {
+    print_table(*options, results);
+  }
+  return 0;
+}

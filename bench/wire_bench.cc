@@ -1,0 +1,248 @@
+#include "bench/wire_bench.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <functional>
+
+#include "client/client.h"
+
+namespace se::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using client::Client;
+using client::Result;
+
+constexpr auto kRequestTimeout = std::chrono::seconds(60);
+
+double elapsed_ms(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// A private TMPDIR for one sidecar process, removed with its contents afterwards.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "se-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Result<std::unique_ptr<Client>> spawn(const std::string& path, const ScratchDir& tmpdir) {
+  client::ClientOptions options;
+  options.sidecar_path = path;
+  options.env["TMPDIR"] = tmpdir.path();
+  options.stderr_mode = client::StderrMode::kDiscard;
+  options.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kRequestTimeout);
+  return Client::spawn(options);
+}
+
+Metric latency_metric(std::string name, std::vector<double> samples) {
+  Metric metric{std::move(name), "ms", Direction::kLowerIsBetter, std::move(samples)};
+  if (metric.samples.empty()) return metric;
+  std::vector<double> sorted = metric.samples;
+  std::sort(sorted.begin(), sorted.end());
+  metric.min = sorted.front();
+  const size_t n = sorted.size();
+  metric.median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  metric.p95 = sorted[static_cast<size_t>(std::ceil(0.95 * static_cast<double>(n))) - 1];
+  return metric;
+}
+
+Metric throughput_metric(std::string name, size_t operations, double total_ms) {
+  Metric metric{std::move(name), "ops/s", Direction::kHigherIsBetter};
+  metric.value = total_ms > 0 ? static_cast<double>(operations) * 1000.0 / total_ms : 0;
+  return metric;
+}
+
+Metric failed_metric(std::string name, std::string unit, const std::string& error) {
+  Metric metric{std::move(name), std::move(unit),
+                unit == "ops/s" ? Direction::kHigherIsBetter : Direction::kLowerIsBetter};
+  metric.error = error;
+  return metric;
+}
+
+Result<std::vector<double>> measure_spawns(const std::string& path, size_t count) {
+  std::vector<double> samples;
+  for (size_t i = 0; i < count; ++i) {
+    ScratchDir tmpdir;
+    const auto start = Clock::now();
+    auto client = TRY_REQUEST(spawn(path, tmpdir));
+    TRY_REQUEST(client->authenticate("se-bench", "bench"));
+    samples.push_back(elapsed_ms(start));
+  }
+  return samples;
+}
+
+struct VmLatencies {
+  std::vector<double> create;
+  std::vector<double> dispose;
+};
+
+Result<VmLatencies> measure_vm_lifecycle(Client& client, size_t count) {
+  VmLatencies latencies;
+  const auto session = client::session_scope(client.connection_id(), client.session_id());
+  for (size_t i = 0; i < count; ++i) {
+    wire::CreateVmRequest create;
+    create.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;
+    create.config = client::kAllowAllConfig;
+    auto start = Clock::now();
+    auto created = TRY_REQUEST(client.expect<wire::VmCreatedResponse>(session, create));
+    latencies.create.push_back(elapsed_ms(start));
+    client::VmHandle vm{client.connection_id(), client.session_id(), created.vm_id, {}};
+    wire::DisposeVmRequest dispose;
+    dispose.reason = wire::DisposeReason::REQUESTED;
+    start = Clock::now();
+    TRY_REQUEST(client.expect<wire::VmDisposedResponse>(vm.ownership(), dispose));
+    latencies.dispose.push_back(elapsed_ms(start));
+    client.connection().take_events();
+  }
+  return latencies;
+}
+
+using RequestFor = std::function<wire::GuestFilesystemCallRequest(size_t)>;
+
+// Sequential: one request at a time; returns per-request latencies.
+Result<std::vector<double>> run_sequential(Client& client, const client::VmHandle& vm, size_t count,
+                                           const RequestFor& request_for) {
+  std::vector<double> samples;
+  samples.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto start = Clock::now();
+    TRY_REQUEST(client.guest_filesystem_call(vm, request_for(i)));
+    samples.push_back(elapsed_ms(start));
+  }
+  return samples;
+}
+
+// Pipelined: keeps `window` requests in flight; returns the total time in ms.
+Result<double> run_pipelined(Client& client, const client::VmHandle& vm, size_t count, size_t window,
+                             const RequestFor& request_for) {
+  auto& connection = client.connection();
+  std::deque<client::PendingResponse> in_flight;
+  auto settle_oldest = [&]() -> Result<void> {
+    auto response = in_flight.front().wait(kRequestTimeout);
+    in_flight.pop_front();
+    if (!response) return client::transport_failure(response.error());
+    if (auto* rejected = std::get_if<wire::RejectedResponse>(&response->payload)) {
+      return std::unexpected(client::RequestError{rejected->code, rejected->message, true});
+    }
+    return {};
+  };
+  const auto start = Clock::now();
+  for (size_t i = 0; i < count; ++i) {
+    if (in_flight.size() == window) TRY_REQUEST(settle_oldest());
+    auto sent = connection.send_request(vm.ownership(), request_for(i));
+    if (!sent) return client::transport_failure(sent.error());
+    in_flight.push_back(*sent);
+  }
+  while (!in_flight.empty()) TRY_REQUEST(settle_oldest());
+  return elapsed_ms(start);
+}
+
+std::string bench_path(size_t i, size_t paths) { return "/workspace/bench/f" + std::to_string(i % paths) + ".txt"; }
+
+void measure_file_ops(Client& client, const BenchConfig& config, std::vector<Metric>& metrics) {
+  const std::string content(config.file_bytes, 'a');
+  const RequestFor write_request = [&](size_t i) {
+    auto request = client::fs_call(wire::GuestFilesystemOperation::WRITE_FILE, bench_path(i, config.fs_paths));
+    request.content = content;
+    return request;
+  };
+  const RequestFor read_request = [&](size_t i) {
+    return client::fs_call(wire::GuestFilesystemOperation::READ_FILE, bench_path(i, config.fs_paths));
+  };
+  const std::string kib = std::to_string(config.file_bytes / 1024) + " KiB";
+  const std::string window = std::to_string(config.in_flight) + " in flight";
+  const std::string names[] = {"WRITE_FILE " + kib + ", sequential", "WRITE_FILE " + kib + " latency",
+                               "READ_FILE " + kib + ", sequential", "READ_FILE " + kib + " latency",
+                               "WRITE_FILE " + kib + ", " + window, "READ_FILE " + kib + ", " + window};
+  auto vm = client.create_vm(wire::GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig);
+  if (!vm) {
+    for (const auto& name : names) {
+      metrics.push_back(failed_metric(name, name.ends_with("latency") ? "ms" : "ops/s", vm.error().to_string()));
+    }
+    return;
+  }
+  auto sequential = [&](const std::string& rate_name, const std::string& latency_name, const RequestFor& request_for) {
+    const auto start = Clock::now();
+    auto samples = run_sequential(client, *vm, config.fs_ops, request_for);
+    const double total = elapsed_ms(start);
+    if (!samples) {
+      metrics.push_back(failed_metric(rate_name, "ops/s", samples.error().to_string()));
+      metrics.push_back(failed_metric(latency_name, "ms", samples.error().to_string()));
+      return;
+    }
+    metrics.push_back(throughput_metric(rate_name, config.fs_ops, total));
+    metrics.push_back(latency_metric(latency_name, std::move(*samples)));
+  };
+  auto pipelined = [&](const std::string& name, const RequestFor& request_for) {
+    auto total = run_pipelined(client, *vm, config.fs_ops, config.in_flight, request_for);
+    metrics.push_back(total ? throughput_metric(name, config.fs_ops, *total)
+                            : failed_metric(name, "ops/s", total.error().to_string()));
+  };
+  sequential(names[0], names[1], write_request);
+  sequential(names[2], names[3], read_request);
+  pipelined(names[4], write_request);
+  pipelined(names[5], read_request);
+  [[maybe_unused]] auto disposed = client.dispose_vm(*vm);
+}
+
+}  // namespace
+
+double headline(const Metric& metric) { return metric.unit == "ops/s" ? metric.value : metric.median; }
+
+BinaryResult run_wire_bench(const std::string& label, const std::string& path, const BenchConfig& config) {
+  BinaryResult result{label, path, {}};
+  const std::string spawn_name = "spawn -> AuthenticatedResponse";
+  auto spawns = measure_spawns(path, config.spawns);
+  result.metrics.push_back(spawns ? latency_metric(spawn_name, std::move(*spawns))
+                                  : failed_metric(spawn_name, "ms", spawns.error().to_string()));
+
+  const std::string create_name = "CreateVm -> VmCreatedResponse";
+  const std::string dispose_name = "DisposeVm -> VmDisposedResponse";
+  ScratchDir tmpdir;
+  auto client = spawn(path, tmpdir);
+  Result<void> ready = client ? Result<void>() : std::unexpected(client.error());
+  if (ready) {
+    auto authenticated = (*client)->authenticate("se-bench", "bench");
+    if (!authenticated) ready = std::unexpected(authenticated.error());
+  }
+  if (ready) {
+    auto session = (*client)->open_session();
+    if (!session) ready = std::unexpected(session.error());
+  }
+  if (!ready) {
+    for (const auto& name : {create_name, dispose_name}) {
+      result.metrics.push_back(failed_metric(name, "ms", ready.error().to_string()));
+    }
+    return result;
+  }
+  auto lifecycle = measure_vm_lifecycle(**client, config.vm_iterations);
+  if (lifecycle) {
+    result.metrics.push_back(latency_metric(create_name, std::move(lifecycle->create)));
+    result.metrics.push_back(latency_metric(dispose_name, std::move(lifecycle->dispose)));
+  } else {
+    result.metrics.push_back(failed_metric(create_name, "ms", lifecycle.error().to_string()));
+    result.metrics.push_back(failed_metric(dispose_name, "ms", lifecycle.error().to_string()));
+  }
+  measure_file_ops(**client, config, result.metrics);
+  return result;
+}
+
+}  // namespace se::bench
