@@ -280,7 +280,7 @@ ErrorOr<void> VmFilesystem::rename(std::string_view from, std::string_view to) {
   TRY(authorize("rename", "rename", Subject::Destination, source));
   TRY(authorize("rename", "rename", Subject::Destination, destination));
   TRY(ensure_writable(source));
-  return root_->rename(source, destination, Parents::Create);
+  return root_->rename(source, destination, Parents::MustExist);
 }
 
 ErrorOr<std::string> VmFilesystem::realpath(std::string_view path) {

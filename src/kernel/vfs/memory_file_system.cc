@@ -418,7 +418,8 @@ ErrorOr<void> MemoryFileSystem::rename(std::string_view from, std::string_view t
     if (replaced_is_directory && !replaced->entries.empty()) return not_empty(to);
   } else {
     const size_t missing = component_count(destination.missing_part());
-    if (missing > 1 && parents == Parents::MustExist) return no_such_parent("rename", to);
+    // Like Linux (and the reference), the destination's directory must exist.
+    if (missing > 1 && parents == Parents::MustExist) return no_such_file(parent_path(destination.path));
     TRY(reserve(0, missing - 1));
   }
   Inode* target_directory = replaced ? destination.directory : create_missing_directories(destination, false);

@@ -114,7 +114,7 @@ TEST_F(MemoryFileSystemTest, ParentsMustExistForLinuxStyleCreates) {
             "ENOENT: no such file or directory, symlink '/a/b'");
   write("/f", "x");
   EXPECT_EQ(error_of(fs.link("/f", "/a/b", Parents::MustExist)), "ENOENT: no such file or directory, link '/a/b'");
-  EXPECT_EQ(error_of(fs.rename("/f", "/a/b", Parents::MustExist)), "ENOENT: no such file or directory, rename '/a/b'");
+  EXPECT_EQ(error_of(fs.rename("/f", "/a/b", Parents::MustExist)), "ENOENT: no such file: /a");
   EXPECT_EQ(fs.usage().inodes, 2u);  // nothing was created
   ASSERT_TRUE(fs.mkdir("/a", Parents::MustExist, false));
   EXPECT_TRUE(fs.write_file("/a/b", "x", Parents::MustExist));
