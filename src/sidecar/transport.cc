@@ -106,26 +106,56 @@ FrameWriter::FrameWriter(int fd, size_t max_pending_frames)
 FrameWriter::~FrameWriter() { close(); }
 
 void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
-  std::vector<wire::Bytes> encoded;
-  encoded.reserve(frames.size());
+  wire::Bytes batch;
   for (const auto& frame : frames) {
-    wire::Bytes bytes;
-    wire::append_framed(bytes, frame);
-    if (bytes.size() - 4 > wire::kMaxFrameBytes) {
-      log_error("dropping an outbound frame of " + std::to_string(bytes.size() - 4) + " bytes (limit " +
+    const size_t start = batch.size();
+    wire::append_framed(batch, frame);
+    const size_t payload_bytes = batch.size() - start - 4;
+    if (payload_bytes > wire::kMaxFrameBytes) {
+      log_error("dropping an outbound frame of " + std::to_string(payload_bytes) + " bytes (limit " +
                 std::to_string(wire::kMaxFrameBytes) + ")");
-      continue;
+      batch.resize(start);
     }
-    encoded.push_back(std::move(bytes));
   }
+  if (batch.empty()) return;
   std::unique_lock lock(mutex_);
-  for (auto& bytes : encoded) {
-    not_full_.wait(lock, [&] { return pending_.size() < max_pending_frames_ || broken_; });
-    if (broken_) return;
-    pending_.push_back(std::move(bytes));
+  if (pending_.empty() && !writing_ && !broken_) {
+    // Fast path: nothing is queued or being written, so the caller writes itself and saves the
+    // hand-off to the writer thread (one wake-up per request). Order is kept by `writing_`.
+    writing_ = true;
+    lock.unlock();
+    const bool ok = write_all(batch);
+    lock.lock();
+    writing_ = false;
+    if (!ok) mark_broken();
+    if (!pending_.empty()) not_empty_.notify_one();
+    return;
   }
+  not_full_.wait(lock, [&] { return pending_.size() < max_pending_frames_ || broken_; });
+  if (broken_) return;
+  pending_.push_back(std::move(batch));
   lock.unlock();
   not_empty_.notify_one();
+}
+
+bool FrameWriter::write_all(const wire::Bytes& bytes) {
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      log_error(std::string("stdout write failed, dropping further frames: ") + std::strerror(errno));
+      return false;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void FrameWriter::mark_broken() {
+  broken_ = true;
+  pending_.clear();
+  not_full_.notify_all();
 }
 
 void FrameWriter::close() {
@@ -138,32 +168,23 @@ void FrameWriter::close() {
 }
 
 void FrameWriter::run() {
-  std::vector<uint8_t> batch;
+  wire::Bytes batch;
   for (;;) {
     std::deque<wire::Bytes> taken;
     {
       std::unique_lock lock(mutex_);
-      not_empty_.wait(lock, [&] { return !pending_.empty() || closing_; });
+      not_empty_.wait(lock, [&] { return (!pending_.empty() && !writing_) || (closing_ && !writing_); });
       if (pending_.empty()) return;
       taken.swap(pending_);
+      writing_ = true;
     }
     not_full_.notify_all();
     batch.clear();
     for (const auto& bytes : taken) batch.insert(batch.end(), bytes.begin(), bytes.end());
-    size_t written = 0;
-    while (written < batch.size()) {
-      ssize_t n = ::write(fd_, batch.data() + written, batch.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        log_error(std::string("stdout write failed, dropping further frames: ") + std::strerror(errno));
-        std::lock_guard lock(mutex_);
-        broken_ = true;
-        pending_.clear();
-        not_full_.notify_all();
-        break;
-      }
-      written += static_cast<size_t>(n);
-    }
+    const bool ok = write_all(batch);
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    if (!ok) mark_broken();
   }
 }
 

@@ -4,9 +4,9 @@
 // only EOF on stdin does.
 //
 // Threads: the calling thread reads, decodes and dispatches (one thread hop fewer per request
-// than a separate reader; handlers never block on stdin). Frames are written by a writer thread
-// that owns stdout and batches whatever is queued into one write(2). The output queue is bounded:
-// producers wait when the host stops draining stdout.
+// than a separate reader; handlers never block on stdin). A producer whose frames find stdout idle
+// writes them itself; otherwise they join a bounded queue that a writer thread drains, batching
+// whatever is queued into one write(2). Producers wait when the host stops draining stdout.
 #pragma once
 
 #include <condition_variable>
@@ -28,13 +28,16 @@ class FrameWriter {
   FrameWriter(const FrameWriter&) = delete;
   FrameWriter& operator=(const FrameWriter&) = delete;
 
-  // Encodes and queues frames in order; blocks while the queue is full.
+  // Encodes frames and writes them in order (inline when stdout is idle, else through the queue);
+  // blocks while the queue is full.
   void send(const std::vector<wire::ProtocolFrame>& frames);
   // Waits until every queued frame is written (or the output failed), then stops the thread.
   void close();
 
  private:
   void run();
+  bool write_all(const wire::Bytes& bytes);
+  void mark_broken();  // requires mutex_
 
   int fd_;
   size_t max_pending_frames_;
@@ -43,6 +46,7 @@ class FrameWriter {
   std::condition_variable not_full_;
   std::deque<wire::Bytes> pending_;
   bool closing_ = false;
+  bool writing_ = false;  // a write(2) is in progress (inline or by the writer thread)
   bool broken_ = false;  // stdout failed (EPIPE...): frames are dropped from then on
   std::thread thread_;
 };
