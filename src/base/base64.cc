@@ -43,7 +43,9 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text, std::string* error) {
-  // Reasons are worded like the reference's decoder, since they reach clients inside messages.
+  // Reasons (and the order in which problems are found) match the reference's decoder, since they
+  // reach clients inside messages: bad symbols first, then length, then padding, then a
+  // non-canonical last symbol.
   auto reject = [&](std::string reason) -> std::optional<std::string> {
     if (error) *error = std::move(reason);
     return std::nullopt;
@@ -52,16 +54,23 @@ std::optional<std::string> base64_decode(std::string_view text, std::string* err
     return reject(std::string(what) + " " + std::to_string(static_cast<uint8_t>(text[offset])) + ", offset " +
                   std::to_string(offset) + ".");
   };
-  if (text.size() % 4 != 0) return reject("Invalid input length.");
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
-  const size_t data_length = text.size() - padding;
-  for (size_t i = 0; i < data_length; ++i) {
-    if (text[i] == '=') return reject("Invalid padding");
-    if (kReverse[static_cast<uint8_t>(text[i])] < 0) return bad_symbol("Invalid symbol", i);
+  // '=' is padding only as a trailing run in the last quad, at quad positions 2 and 3.
+  size_t data_length = text.size();
+  while (data_length > 0 && text[data_length - 1] == '=') --data_length;
+  const size_t padding_quad_end = (data_length / 4 + 1) * 4;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '=') {
+      if (i < data_length || i % 4 < 2 || i >= padding_quad_end) return bad_symbol("Invalid symbol", i);
+    } else if (kReverse[static_cast<uint8_t>(text[i])] < 0) {
+      return bad_symbol("Invalid symbol", i);
+    }
   }
+  const size_t padding = text.size() - data_length;
+  if (data_length % 4 == 1) return reject("Invalid input length: " + std::to_string(text.size()));
+  if (data_length % 4 != 0 && padding != 4 - data_length % 4) return reject("Invalid padding");
+
   std::string decoded;
-  decoded.reserve(text.size() / 4 * 3);
+  decoded.reserve(data_length / 4 * 3 + 2);
   uint32_t buffer = 0;
   int bits = 0;
   for (size_t i = 0; i < data_length; ++i) {
@@ -72,7 +81,6 @@ std::optional<std::string> base64_decode(std::string_view text, std::string* err
       decoded.push_back(static_cast<char>((buffer >> bits) & 0xff));
     }
   }
-  // Canonical encoding only: the final symbol must not carry bits past the last decoded byte.
   if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0) return bad_symbol("Invalid last symbol", data_length - 1);
   return decoded;
 }

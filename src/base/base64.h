@@ -12,7 +12,7 @@ std::string base64_encode(std::string_view bytes);
 
 // Strict decoding: padded, canonical input of the standard alphabet only. On failure returns
 // nullopt and, when `error` is given, the reason ("Invalid symbol 33, offset 4.",
-// "Invalid input length.", "Invalid padding", "Invalid last symbol 66, offset 3.").
+// "Invalid input length: 5", "Invalid padding", "Invalid last symbol 66, offset 3.").
 std::optional<std::string> base64_decode(std::string_view text, std::string* error = nullptr);
 
 }  // namespace se

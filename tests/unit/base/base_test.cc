@@ -28,22 +28,26 @@ TEST(Base64, DecodesAndRoundTripsEveryByte) {
   EXPECT_EQ(base64_decode("AAH/"), std::string("\x00\x01\xff", 3));
 }
 
-TEST(Base64, RejectsMalformedInput) {
-  std::string reason;
-  EXPECT_FALSE(base64_decode("abc", &reason).has_value());
-  EXPECT_EQ(reason, "Invalid input length.");
-  EXPECT_FALSE(base64_decode("ab!d", &reason).has_value());
-  EXPECT_EQ(reason, "Invalid symbol 33, offset 2.");
-  EXPECT_FALSE(base64_decode("QU-D", &reason).has_value());  // url-safe alphabet is not accepted
-  EXPECT_EQ(reason, "Invalid symbol 45, offset 2.");
-  EXPECT_FALSE(base64_decode("Q===", &reason).has_value());
-  EXPECT_EQ(reason, "Invalid padding");
-  EXPECT_FALSE(base64_decode("QR==", &reason).has_value());  // non-canonical trailing bits
-  EXPECT_EQ(reason, "Invalid last symbol 82, offset 1.");
-  EXPECT_FALSE(base64_decode("a=bc").has_value());   // padding only at the end
-  EXPECT_FALSE(base64_decode("ab=c").has_value());   // data after padding
-  EXPECT_FALSE(base64_decode("Zg==Zg==").has_value());
-  EXPECT_FALSE(base64_decode("====").has_value());
+// Each reason was checked against the reference sidecar's answer for the same WRITE_FILE content.
+TEST(Base64, RejectsMalformedInputLikeTheReference) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"!!!", "Invalid symbol 33, offset 0."},      {"AA!A", "Invalid symbol 33, offset 2."},
+      {"QU-D", "Invalid symbol 45, offset 2."},     {"AAAA=", "Invalid symbol 61, offset 4."},
+      {"AA==AA==", "Invalid symbol 61, offset 2."}, {"Q===", "Invalid symbol 61, offset 1."},
+      {"QQ===", "Invalid symbol 61, offset 4."},    {"AAAA====", "Invalid symbol 61, offset 4."},
+      {"A=AA", "Invalid symbol 61, offset 1."},     {"=AAA", "Invalid symbol 61, offset 0."},
+      {"Q", "Invalid input length: 1"},             {"AAAAA", "Invalid input length: 5"},
+      {"QUJDQ", "Invalid input length: 5"},         {"AAA", "Invalid padding"},
+      {"QQ=", "Invalid padding"},                   {"QQ", "Invalid padding"},
+      {"QUJDQQ", "Invalid padding"},                {"QR==", "Invalid last symbol 82, offset 1."},
+  };
+  for (const auto& [input, expected] : cases) {
+    std::string reason;
+    EXPECT_FALSE(base64_decode(input, &reason).has_value()) << input;
+    EXPECT_EQ(reason, expected) << input;
+  }
+  EXPECT_EQ(base64_decode("QUI="), "AB");
+  EXPECT_EQ(base64_decode("QQ=="), "A");
 }
 
 TEST(Utf8, AcceptsValidSequences) {
