@@ -133,12 +133,12 @@ void print_table(const Options& options, const std::vector<BinaryResult>& result
 
   const bool with_ratio = results.size() == 2;
   std::printf("%-38s", "metric");
-  for (const auto& result : results) std::printf(" | %-26s", result.label.c_str());
+  for (const auto& result : results) std::printf(" | %-28s", result.label.c_str());
   if (with_ratio) std::printf(" | %s/%s", results[0].label.c_str(), results[1].label.c_str());
   std::printf("\n");
   for (const auto& name : metric_names(results)) {
     std::printf("%-38s", name.c_str());
-    for (const auto& result : results) std::printf(" | %-26s", cell(find_metric(result, name)).c_str());
+    for (const auto& result : results) std::printf(" | %-28s", cell(find_metric(result, name)).c_str());
     if (with_ratio) {
       std::printf(" | %s", ratio_cell(find_metric(results[0], name), find_metric(results[1], name), results[0].label,
                                       results[1].label)

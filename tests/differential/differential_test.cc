@@ -88,7 +88,6 @@ Transcript run_scenario(const std::string& binary, const Scenario& scenario) {
   options.stderr_mode = client::StderrMode::kFile;
   options.stderr_path = tmpdir.path() + "/stderr";
   options.request_timeout = 20s;
-  options.lifecycle_timeout = 0ms;
   auto client = client::Client::spawn(options);
   if (!client) return Transcript{{}, {}, std::nullopt, client.error().to_string()};
   Session session(**client);
