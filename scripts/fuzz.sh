@@ -26,5 +26,12 @@ for index, line in enumerate(open(sys.argv[1], encoding="utf-8")):
         (corpus / f"reference-{index:02d}").write_bytes(payload)
 PY
 
-"$dir/bin/frame_decoder_fuzz" "$corpus" -max_total_time="$seconds" -rss_limit_mb=512 -malloc_limit_mb=64 \
-  -max_len=4096 -artifact_prefix="$artifacts" -print_final_stats=1
+log="$dir/fuzz.log"
+if ! "$dir/bin/frame_decoder_fuzz" "$corpus" -max_total_time="$seconds" -rss_limit_mb=512 -malloc_limit_mb=64 \
+  -max_len=4096 -artifact_prefix="$artifacts" -print_final_stats=1 >"$log" 2>&1; then
+  tail -n 60 "$log" >&2
+  echo "fuzz: frame decoder FAILED (full log: $log, reproducer in $artifacts)" >&2
+  exit 1
+fi
+runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+echo "fuzz: frame decoder ran $runs inputs in ${seconds}s with no crash, leak or over-allocation"
