@@ -4,8 +4,10 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "base/base64.h"
+#include "kernel/layer_builder.h"
 #include "kernel/vfs/path.h"
 
 namespace se::kernel {
@@ -106,6 +108,15 @@ std::vector<FsEntry> build_minimal_root() {
   return entries;
 }
 
+std::shared_ptr<const vfs::Layer> build_builtin_layer(const std::vector<FsEntry>& entries) {
+  auto layer = build_layer(entries);
+  if (!layer) {
+    std::fprintf(stderr, "fatal: built-in root layer is invalid: %s\n", layer.error().to_string().c_str());
+    std::abort();
+  }
+  return std::move(layer).value();
+}
+
 }  // namespace
 
 ErrorOr<std::vector<FsEntry>> parse_base_filesystem_json(std::string_view text) {
@@ -133,6 +144,16 @@ const std::vector<FsEntry>& bundled_base_entries() {
 const std::vector<FsEntry>& minimal_root_entries() {
   static const std::vector<FsEntry> entries = build_minimal_root();
   return entries;
+}
+
+const std::shared_ptr<const vfs::Layer>& bundled_base_layer() {
+  static const std::shared_ptr<const vfs::Layer> layer = build_builtin_layer(bundled_base_entries());
+  return layer;
+}
+
+const std::shared_ptr<const vfs::Layer>& minimal_root_layer() {
+  static const std::shared_ptr<const vfs::Layer> layer = build_builtin_layer(minimal_root_entries());
+  return layer;
 }
 
 }  // namespace se::kernel

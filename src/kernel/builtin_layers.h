@@ -5,11 +5,13 @@
 // safe to call from any thread.
 #pragma once
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
 #include "kernel/fs_types.h"
+#include "kernel/vfs/layer.h"
 
 namespace se::kernel {
 
@@ -26,5 +28,9 @@ const std::vector<FsEntry>& bundled_base_entries();
 // The minimal root (spec/kernel.md s3.5): directories 0755 0:0 from /dev to /etc/agentos plus an
 // empty /usr/bin/env.
 const std::vector<FsEntry>& minimal_root_entries();
+
+// Both as immutable layers, built once per process and shared by every VM root.
+const std::shared_ptr<const vfs::Layer>& bundled_base_layer();
+const std::shared_ptr<const vfs::Layer>& minimal_root_layer();
 
 }  // namespace se::kernel

@@ -1,6 +1,7 @@
 #include "kernel/root_entries.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "base/base64.h"
 #include "kernel/vfs/fs_errors.h"
@@ -100,6 +101,14 @@ ErrorOr<void> apply_entry(FileSystem& filesystem, const FsEntry& entry, EntryCon
   return {};
 }
 
+ErrorOr<std::string> decoded_content(const config::RootFilesystemEntry& entry, const std::string& path) {
+  if (entry.encoding != config::ContentEncoding::Base64) return *entry.content;
+  std::string reason;
+  auto decoded = base64_decode(*entry.content, &reason);
+  if (!decoded) return fail(Error::plain("invalid base64 root filesystem content for " + path + ": " + reason));
+  return std::move(*decoded);
+}
+
 size_t depth_of(std::string_view path) {
   return path == "/" ? 0 : static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
 }
@@ -113,16 +122,7 @@ ErrorOr<FsEntry> materialize_entry(const config::RootFilesystemEntry& entry) {
   result.mode = mode_type_bits(result.kind) | (entry.mode.value_or(default_permissions(entry)) & kModePermissionMask);
   result.uid = entry.uid.value_or(0);
   result.gid = entry.gid.value_or(0);
-  if (entry.content) {
-    if (entry.encoding == config::ContentEncoding::Base64) {
-      std::string reason;
-      auto decoded = base64_decode(*entry.content, &reason);
-      if (!decoded) return fail(Error::plain("invalid base64 root filesystem content for " + result.path + ": " + reason));
-      result.content = std::move(*decoded);
-    } else {
-      result.content = *entry.content;
-    }
-  }
+  if (entry.content) result.content = TRY(decoded_content(entry, result.path));
   if (result.kind == FsEntryKind::Symlink) {
     if (!entry.target || entry.target->empty()) {
       return fail(Error::plain("root filesystem bootstrap for symlink " + result.path + " requires a target"));
@@ -130,6 +130,52 @@ ErrorOr<FsEntry> materialize_entry(const config::RootFilesystemEntry& entry) {
     result.target = *entry.target;
   }
   return result;
+}
+
+ErrorOr<SnapshotEntry> snapshot_entry(const config::RootFilesystemEntry& entry) {
+  SnapshotEntry result;
+  result.path = vfs::normalize_path(entry.path);
+  result.kind = kind_of(entry.kind);
+  result.mode = entry.mode.value_or(default_permissions(entry));
+  result.uid = entry.uid.value_or(0);
+  result.gid = entry.gid.value_or(0);
+  if (entry.content) result.content = vfs::intern_blob(TRY(decoded_content(entry, result.path)));
+  result.target = entry.target;
+  return result;
+}
+
+SnapshotEntry snapshot_entry(const FsEntry& entry) {
+  SnapshotEntry result;
+  result.path = entry.path;
+  result.kind = entry.kind;
+  result.mode = entry.mode;
+  result.uid = entry.uid;
+  result.gid = entry.gid;
+  if (entry.kind == FsEntryKind::File) result.content = vfs::intern_blob(entry.content);
+  if (entry.kind == FsEntryKind::Symlink) result.target = entry.target;
+  return result;
+}
+
+ErrorOr<FsEntry> materialize_snapshot_entry(const SnapshotEntry& entry) {
+  FsEntry result;
+  result.path = entry.path;
+  result.kind = entry.kind;
+  result.mode = mode_type_bits(entry.kind) | (entry.mode & kModePermissionMask);
+  result.uid = entry.uid;
+  result.gid = entry.gid;
+  if (entry.kind == FsEntryKind::File && entry.content) result.content = entry.content->bytes;
+  if (entry.kind == FsEntryKind::Symlink) {
+    if (!entry.target) return fail(Error::plain("missing symlink target for " + entry.path));
+    result.target = *entry.target;
+  }
+  return result;
+}
+
+bool is_synthesised_path(std::string_view path) {
+  for (std::string_view root : {"/dev", "/proc", "/sys"}) {
+    if (path == root || vfs::is_strict_descendant(path, root)) return true;
+  }
+  return false;
 }
 
 ErrorOr<void> apply_entries(FileSystem& filesystem, std::span<const FsEntry> entries, EntryConflicts conflicts) {

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <utility>
 
 #include "kernel/builtin_layers.h"
+#include "kernel/layer_builder.h"
 #include "kernel/vfs/fs_errors.h"
-#include "kernel/vfs/memory_file_system.h"
+#include "kernel/vfs/overlay_file_system.h"
 #include "kernel/vfs/path.h"
 
 namespace se::kernel {
@@ -17,46 +17,9 @@ namespace {
 
 using config::PermissionDomain;
 using vfs::checked_path;
-using vfs::MemoryFileSystem;
 using vfs::Parents;
 
 constexpr std::string_view kCommandStub = "#!/bin/sh\n# kernel command stub\n";
-
-// A built-in layer materialised once per process; VMs start from a clone of it.
-std::unique_ptr<MemoryFileSystem> build_template(const std::vector<FsEntry>& layer) {
-  std::vector<FsEntry> entries = layer;
-  sort_for_application(entries);
-  auto filesystem = std::make_unique<MemoryFileSystem>();
-  if (auto applied = apply_entries(*filesystem, entries, EntryConflicts::Replace); !applied) {
-    std::fprintf(stderr, "fatal: built-in root layer is invalid: %s\n", applied.error().to_string().c_str());
-    std::abort();
-  }
-  return filesystem;
-}
-
-const MemoryFileSystem& base_template() {
-  static const std::unique_ptr<MemoryFileSystem> filesystem = build_template(bundled_base_entries());
-  return *filesystem;
-}
-
-const MemoryFileSystem& skeleton_template() {
-  static const std::unique_ptr<MemoryFileSystem> filesystem = build_template(minimal_root_entries());
-  return *filesystem;
-}
-
-// One layer of the root (kept in precedence order, highest first). `prebuilt` is set for built-in
-// layers: when such a layer is the lowest, the root starts as a clone of it instead of replaying it.
-struct Layer {
-  const std::vector<FsEntry>* entries;
-  const MemoryFileSystem* prebuilt;
-};
-
-bool is_synthesised_path(std::string_view path) {
-  for (std::string_view root : {"/dev", "/proc", "/sys"}) {
-    if (path == root || vfs::is_strict_descendant(path, root)) return true;
-  }
-  return false;
-}
 
 Unexpected descriptor_too_large(uint64_t count, std::string_view unit, uint64_t limit) {
   return fail(Error::plain("root filesystem: root filesystem descriptor contains " + std::to_string(count) + " " +
@@ -85,49 +48,45 @@ bool is_absence(const Error& error) {
 ErrorOr<std::unique_ptr<VmFilesystem>> VmFilesystem::create(const config::RootFilesystemConfig& config,
                                                             const config::ResourceLimits& limits,
                                                             const PermissionEngine& permissions) {
-  std::deque<std::vector<FsEntry>> configured_lowers;  // stable addresses for `layers`
-  std::vector<Layer> layers;
+  // Entries of each configured lower that is not the bundled base (which is prebuilt), in order.
+  std::vector<std::vector<FsEntry>> configured_lowers;
+  uint64_t entry_count = 0;
+  uint64_t byte_count = 0;
+  auto count = [&](const std::vector<FsEntry>& entries) {
+    entry_count += entries.size();
+    for (const FsEntry& entry : entries) byte_count += entry.content.size() + entry.target.size();
+  };
   for (const config::RootFilesystemLower& lower : config.lowers) {
     if (lower.bundled_base) {
-      layers.push_back(Layer{&bundled_base_entries(), &base_template()});
+      count(bundled_base_entries());
       continue;
     }
     configured_lowers.push_back(TRY(materialize_all(lower.entries, /*skip_synthesised=*/false)));
-    layers.push_back(Layer{&configured_lowers.back(), nullptr});
+    count(configured_lowers.back());
   }
   if (!config.disable_default_base_layer) {
-    layers.push_back(Layer{&bundled_base_entries(), &base_template()});
-  } else if (layers.empty()) {
-    layers.push_back(Layer{&minimal_root_entries(), &skeleton_template()});
+    count(bundled_base_entries());
+  } else if (config.lowers.empty()) {
+    count(minimal_root_entries());
   }
   const std::vector<FsEntry> bootstrap = TRY(materialize_all(config.bootstrap_entries, /*skip_synthesised=*/true));
-
-  uint64_t entry_count = bootstrap.size();
-  uint64_t byte_count = 0;
-  auto count = [&](const std::vector<FsEntry>& entries) {
-    for (const FsEntry& entry : entries) byte_count += entry.content.size() + entry.target.size();
-  };
-  for (const Layer& layer : layers) {
-    entry_count += layer.entries->size();
-    count(*layer.entries);
-  }
   count(bootstrap);
   if (entry_count > limits.max_inode_count) return descriptor_too_large(entry_count, "entries", limits.max_inode_count);
   if (byte_count > limits.max_filesystem_bytes) {
     return descriptor_too_large(byte_count, "bytes", limits.max_filesystem_bytes);
   }
 
-  const Layer& lowest = layers.back();
-  std::unique_ptr<MemoryFileSystem> root;
-  if (lowest.prebuilt) {
-    root = lowest.prebuilt->clone();
-  } else {
-    root = std::make_unique<MemoryFileSystem>();
-    TRY(kernel::apply_entries(*root, *lowest.entries, EntryConflicts::Replace));
+  std::vector<std::shared_ptr<const vfs::Layer>> layers;
+  auto configured = configured_lowers.begin();
+  for (const config::RootFilesystemLower& lower : config.lowers) {
+    layers.push_back(lower.bundled_base ? bundled_base_layer() : TRY(build_layer(std::move(*configured++))));
   }
-  for (auto layer = layers.rbegin() + 1; layer != layers.rend(); ++layer) {
-    TRY(kernel::apply_entries(*root, *layer->entries, EntryConflicts::Replace));
+  if (!config.disable_default_base_layer) {
+    layers.push_back(bundled_base_layer());
+  } else if (layers.empty()) {
+    layers.push_back(minimal_root_layer());
   }
+  auto root = std::make_unique<vfs::OverlayFileSystem>(std::move(layers));
   TRY(kernel::apply_entries(*root, bootstrap, EntryConflicts::Fail));
 
   const vfs::FsUsage usage = root->usage();

@@ -6,6 +6,7 @@
 
 #include "config/create_vm_config.h"
 #include "service/filesystem_call.h"
+#include "service/layer_requests.h"
 #include "service/wire_mapping.h"
 #include "wire/frame.h"
 
@@ -34,11 +35,6 @@ wire::OwnershipScope vm_scope(const VmIdentity& identity) {
 template <typename Payload>
 constexpr const char* later_request_name() {
   if constexpr (std::is_same_v<Payload, wire::RegisterHostCallbacksRequest>) return "RegisterHostCallbacks";
-  else if constexpr (std::is_same_v<Payload, wire::CreateLayerRequest>) return "CreateLayer";
-  else if constexpr (std::is_same_v<Payload, wire::SealLayerRequest>) return "SealLayer";
-  else if constexpr (std::is_same_v<Payload, wire::ImportSnapshotRequest>) return "ImportSnapshot";
-  else if constexpr (std::is_same_v<Payload, wire::ExportSnapshotRequest>) return "ExportSnapshot";
-  else if constexpr (std::is_same_v<Payload, wire::CreateOverlayRequest>) return "CreateOverlay";
   else if constexpr (std::is_same_v<Payload, wire::ExecuteRequest>) return "Execute";
   else if constexpr (std::is_same_v<Payload, wire::WriteStdinRequest>) return "WriteStdin";
   else if constexpr (std::is_same_v<Payload, wire::CloseStdinRequest>) return "CloseStdin";
@@ -147,6 +143,8 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
             return respond(wire::ZombieTimerCountResponse{.count = 0});
           } else if constexpr (std::is_same_v<Payload, wire::GuestFilesystemCallRequest>) {
             return respond(TRY_HANDLED(handle_guest_filesystem_call(*vm, payload)));
+          } else if constexpr (kIsLayerRequest<Payload>) {
+            return respond(TRY_HANDLED(handle_layer_request(vm->layers(), payload)));
           } else {
             static_assert(later_request_name<Payload>() != nullptr, "every request kind must be handled");
             return reject("unsupported", std::string(later_request_name<Payload>()) +

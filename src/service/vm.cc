@@ -22,6 +22,8 @@ Handled<std::unique_ptr<Vm>> Vm::create(VmIdentity identity, wire::GuestRuntimeK
     return kernel_error(error);
   }
   vm->filesystem_ = std::move(*filesystem);
+  vm->config_.root_filesystem.lowers = {};
+  vm->config_.root_filesystem.bootstrap_entries = {};
   // Command stubs the reference shows under /bin (spec/protocol.md Appendix A). A read-only root
   // was populated before it locked, so the stubs are written by create() there.
   for (const char* command : {"node", "wasm"}) {

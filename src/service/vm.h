@@ -1,4 +1,4 @@
-// One VM owned by a session: its configuration, permission policy and kernel filesystem.
+// One VM owned by a session: its configuration, permission policy, kernel filesystem and layer store.
 // Later issues add the process table and runtimes here. Thread-safety: not thread-safe; the
 // service's dispatcher serialises every call (guest runtime threads will take `lock()`).
 #pragma once
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/create_vm_config.h"
+#include "kernel/layer_store.h"
 #include "kernel/permission_engine.h"
 #include "kernel/vm_filesystem.h"
 #include "service/rejection.h"
@@ -32,11 +33,14 @@ class Vm {
   const VmIdentity& identity() const { return identity_; }
   const std::string& id() const { return identity_.vm_id; }
   wire::GuestRuntimeKind runtime() const { return runtime_; }
+  // The configuration as given, except the root filesystem's lowers and bootstrap entries, which
+  // live on in the filesystem's layers once it is built (lowers are shared between VMs there).
   const config::CreateVmConfig& config() const { return config_; }
   const std::map<std::string, std::string>& env() const { return env_; }
 
   kernel::PermissionEngine& permissions() { return *permissions_; }
   kernel::VmFilesystem& filesystem() { return *filesystem_; }
+  kernel::LayerStore& layers() { return layers_; }
   std::mutex& lock() { return lock_; }
 
   // ConfigureVm state that has no runtime effect yet but is reported back and kept per spec s3.6.
@@ -53,6 +57,7 @@ class Vm {
   // The engine is referenced by the filesystem, so it lives at a stable address.
   std::unique_ptr<kernel::PermissionEngine> permissions_;
   std::unique_ptr<kernel::VmFilesystem> filesystem_;
+  kernel::LayerStore layers_;
   std::mutex lock_;
 };
 

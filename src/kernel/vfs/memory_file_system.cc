@@ -464,6 +464,25 @@ ErrorOr<void> MemoryFileSystem::utimes(std::string_view path, uint64_t atime_ms,
   return {};
 }
 
+std::optional<MemoryFileSystem::ChildRef> MemoryFileSystem::child(uint64_t directory_ino, std::string_view name) const {
+  const Inode& directory = inodes_.at(directory_ino);
+  const auto found = directory.entries.find(name);
+  if (found == directory.entries.end()) return std::nullopt;
+  return ChildRef{found->second->ino, found->second->kind};
+}
+
+std::vector<std::string_view> MemoryFileSystem::child_names(uint64_t directory_ino) const {
+  const Inode& directory = inodes_.at(directory_ino);
+  std::vector<std::string_view> names;
+  names.reserve(directory.entries.size());
+  for (const auto& [name, child] : directory.entries) names.push_back(name);
+  return names;
+}
+
+FileStat MemoryFileSystem::inode_stat(uint64_t ino) const { return stat_of(inodes_.at(ino)); }
+
+std::string_view MemoryFileSystem::inode_data(uint64_t ino) const { return inodes_.at(ino).data; }
+
 std::vector<FsEntry> MemoryFileSystem::export_entries() const {
   std::vector<FsEntry> entries;
   entries.reserve(inodes_.size());

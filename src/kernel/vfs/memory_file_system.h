@@ -1,8 +1,8 @@
 // An inode-based in-memory filesystem with Linux semantics: an inode table (numbers never reused),
 // directories holding name -> inode entries, regular files, symlinks (at most 40 expansions per
 // lookup), hard links, modes, owners, ms timestamps and a per-instance device id. Usage counters are
-// kept incrementally, so limits cost O(1) per call. It is the whole VM root today and will be the
-// storage of each overlay layer later.
+// kept incrementally, so limits cost O(1) per call. It holds the writable upper layer of a VM's
+// overlay root (vfs/overlay_file_system.h) and is the scratch space layers are built in.
 // Thread-safety: not thread-safe; const methods (clone, export_entries, usage) may run concurrently
 // with each other but not with a mutation.
 #pragma once
@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,6 +60,22 @@ class MemoryFileSystem final : public FileSystem {
   std::vector<FsEntry> export_entries() const override;
   FsUsage usage() const override { return usage_; }
   void set_limits(FsLimits limits) override { limits_ = limits; }
+
+  // Single-step access by inode number for OverlayFileSystem, which walks its merged tree one
+  // component at a time. Nothing is followed and no timestamp changes. The inode numbers passed in
+  // must name live inodes (from root_ino() or child()); views stay valid until the next mutation.
+  struct ChildRef {
+    uint64_t ino = 0;
+    FsEntryKind kind = FsEntryKind::File;
+  };
+  uint64_t root_ino() const { return root_->ino; }
+  // The entry `name` of the directory `directory_ino`, if there is one.
+  std::optional<ChildRef> child(uint64_t directory_ino, std::string_view name) const;
+  // The entry names of the directory `directory_ino`, sorted byte-wise.
+  std::vector<std::string_view> child_names(uint64_t directory_ino) const;
+  FileStat inode_stat(uint64_t ino) const;
+  // File bytes or symlink target.
+  std::string_view inode_data(uint64_t ino) const;
 
  private:
   struct Inode {
