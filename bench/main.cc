@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/wire_bench.h"
 
@@ -120,7 +119,10 @@ std::string ratio_cell(const Metric* first, const Metric* second, const std::str
   const double ratio = a / b;
   const bool first_better = first->direction == Direction::kLowerIsBetter ? ratio < 1 : ratio > 1;
   char text[96];
-  std::snprintf(text, sizeof text, "%.3gx (%s better)", ratio, (ratio == 1 ? "neither" : first_better ? first_label.c_str() : second_label.c_str()));
+  std::snprintf(text, sizeof text, "%.3gx (%s better)", ratio,
+                (ratio == 1     ? "neither"
+                 : first_better ? first_label.c_str()
+                                : second_label.c_str()));
   return text;
 }
 
@@ -158,7 +160,7 @@ void print_table(const Options& options, const std::vector<BinaryResult>& result
 
 void print_json(const Options& options, const std::vector<BinaryResult>& results) {
   nlohmann::json out;
-  out["config"] = {{"spawns", options.config.spawns},       {"vmIterations", options.config.vm_iterations},
+  out["config"] = {{"spawns", options.config.spawns},        {"vmIterations", options.config.vm_iterations},
                    {"fsOps", options.config.fs_ops},         {"fsPaths", options.config.fs_paths},
                    {"fileBytes", options.config.file_bytes}, {"inFlight", options.config.in_flight}};
   out["binaries"] = nlohmann::json::array();

@@ -155,7 +155,9 @@ Result<double> run_pipelined(Client& client, const client::VmHandle& vm, size_t 
   return elapsed_ms(start);
 }
 
-std::string bench_path(size_t i, size_t paths) { return "/workspace/bench/f" + std::to_string(i % paths) + ".txt"; }
+std::string bench_path(size_t i, size_t paths) {
+  return "/workspace/bench/f" + std::to_string(i % paths) + ".txt";
+}
 
 void measure_file_ops(Client& client, const BenchConfig& config, std::vector<Metric>& metrics) {
   const std::string content(config.file_bytes, 'a');
@@ -170,8 +172,8 @@ void measure_file_ops(Client& client, const BenchConfig& config, std::vector<Met
   const std::string kib = std::to_string(config.file_bytes / 1024) + " KiB";
   const std::string window = std::to_string(config.in_flight) + " in flight";
   const std::string names[] = {"WRITE_FILE " + kib + ", sequential", "WRITE_FILE " + kib + " latency",
-                               "READ_FILE " + kib + ", sequential", "READ_FILE " + kib + " latency",
-                               "WRITE_FILE " + kib + ", " + window, "READ_FILE " + kib + ", " + window};
+                               "READ_FILE " + kib + ", sequential",  "READ_FILE " + kib + " latency",
+                               "WRITE_FILE " + kib + ", " + window,  "READ_FILE " + kib + ", " + window};
   auto vm = client.create_vm(wire::GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig);
   if (!vm) {
     for (const auto& name : names) {
@@ -205,7 +207,9 @@ void measure_file_ops(Client& client, const BenchConfig& config, std::vector<Met
 
 }  // namespace
 
-double headline(const Metric& metric) { return metric.unit == "ops/s" ? metric.value : metric.median; }
+double headline(const Metric& metric) {
+  return metric.unit == "ops/s" ? metric.value : metric.median;
+}
 
 BinaryResult run_wire_bench(const std::string& label, const std::string& path, const BenchConfig& config) {
   BinaryResult result{label, path, {}};

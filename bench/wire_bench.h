@@ -13,12 +13,12 @@
 namespace se::bench {
 
 struct BenchConfig {
-  size_t spawns = 20;          // spawn -> AuthenticatedResponse samples
-  size_t vm_iterations = 40;   // CreateVm/DisposeVm samples
-  size_t fs_ops = 2000;        // per file-operation metric
-  size_t fs_paths = 64;        // distinct files the operations cycle over
+  size_t spawns = 20;         // spawn -> AuthenticatedResponse samples
+  size_t vm_iterations = 40;  // CreateVm/DisposeVm samples
+  size_t fs_ops = 2000;       // per file-operation metric
+  size_t fs_paths = 64;       // distinct files the operations cycle over
   size_t file_bytes = 4096;
-  size_t in_flight = 32;       // for the pipelined metrics
+  size_t in_flight = 32;  // for the pipelined metrics
 };
 
 enum class Direction { kLowerIsBetter, kHigherIsBetter };
@@ -30,8 +30,8 @@ struct Metric {
   Direction direction = Direction::kLowerIsBetter;
   std::vector<double> samples = {};  // ms; empty for throughput metrics
   double min = 0, median = 0, p95 = 0;
-  double value = 0;                  // ops/s for throughput metrics
-  std::string error = {};            // set when the metric could not be measured
+  double value = 0;        // ops/s for throughput metrics
+  std::string error = {};  // set when the metric could not be measured
 };
 
 struct BinaryResult {

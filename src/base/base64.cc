@@ -23,8 +23,8 @@ std::string base64_encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t chunk = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) |
-                     uint32_t(uint8_t(bytes[i + 2]));
+    uint32_t chunk =
+        (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) | uint32_t(uint8_t(bytes[i + 2]));
     out.push_back(kAlphabet[(chunk >> 18) & 63]);
     out.push_back(kAlphabet[(chunk >> 12) & 63]);
     out.push_back(kAlphabet[(chunk >> 6) & 63]);

@@ -47,9 +47,10 @@ class ErrorOr {
  public:
   ErrorOr() requires std::is_default_constructible_v<T> : state_(std::in_place_index<0>) {}
   template <typename U = T>
-    requires std::is_constructible_v<T, U&&> && (!std::is_same_v<std::remove_cvref_t<U>, ErrorOr>) &&
-             (!std::is_same_v<std::remove_cvref_t<U>, Unexpected>)
-  ErrorOr(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}
+  requires std::is_constructible_v<T, U&&> &&
+      (!std::is_same_v<std::remove_cvref_t<U>, ErrorOr>)&&(!std::is_same_v<std::remove_cvref_t<U>, Unexpected>)
+          ErrorOr(U&& value)
+      : state_(std::in_place_index<0>, std::forward<U>(value)) {}
   ErrorOr(Unexpected failure) : state_(std::in_place_index<1>, std::move(failure.error_value)) {}
   bool has_value() const { return state_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -89,15 +90,17 @@ class ErrorOr<void> {
 inline Unexpected fail(int code, std::string message) {
   return Unexpected(Error::from_errno(code, std::move(message)));
 }
-inline Unexpected fail(Error error) { return Unexpected(std::move(error)); }
+inline Unexpected fail(Error error) {
+  return Unexpected(std::move(error));
+}
 
 }  // namespace se
 
 // Evaluates an ErrorOr expression; on failure returns its error from the enclosing function,
 // otherwise yields the value (GNU statement expression, supported by g++ and clang).
-#define TRY(expr)                                              \
-  ({                                                           \
-    auto&& se_try_result_ = (expr);                            \
+#define TRY(expr)                                                                    \
+  ({                                                                                 \
+    auto&& se_try_result_ = (expr);                                                  \
     if (!se_try_result_) return ::se::Unexpected(std::move(se_try_result_).error()); \
-    std::move(se_try_result_).value();                         \
+    std::move(se_try_result_).value();                                               \
   })

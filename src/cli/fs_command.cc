@@ -138,13 +138,20 @@ std::optional<std::vector<FsOperation>> parse_operations(const std::vector<std::
 
 std::string file_type(uint32_t mode) {
   switch (mode & S_IFMT) {
-    case S_IFREG: return "regular file";
-    case S_IFDIR: return "directory";
-    case S_IFLNK: return "symbolic link";
-    case S_IFCHR: return "character device";
-    case S_IFIFO: return "fifo";
-    case S_IFSOCK: return "socket";
-    default: return "unknown type";
+    case S_IFREG:
+      return "regular file";
+    case S_IFDIR:
+      return "directory";
+    case S_IFLNK:
+      return "symbolic link";
+    case S_IFCHR:
+      return "character device";
+    case S_IFIFO:
+      return "fifo";
+    case S_IFSOCK:
+      return "socket";
+    default:
+      return "unknown type";
   }
 }
 
@@ -235,7 +242,8 @@ int run_operation(client::Client& client, const client::VmHandle& vm, const FsOp
     return done(client.chown(vm, a[1], owner.uid, owner.gid), "changed owner of " + a[1] + " to " + a[0]);
   }
   if (op.name == "truncate") {
-    return done(client.truncate(vm, a[0], *parse_number<uint64_t>(a[1])), "truncated " + a[0] + " to " + a[1] + " bytes");
+    return done(client.truncate(vm, a[0], *parse_number<uint64_t>(a[1])),
+                "truncated " + a[0] + " to " + a[1] + " bytes");
   }
   return usage_error("unknown filesystem operation '" + op.name + "'");
 }
@@ -323,8 +331,8 @@ int run_fs_command(const GlobalOptions& options, const std::vector<std::string>&
     first = 2;
   }
   std::string problem;
-  auto operations = parse_operations(std::vector<std::string>(args.begin() + static_cast<ptrdiff_t>(first), args.end()),
-                                     problem);
+  auto operations =
+      parse_operations(std::vector<std::string>(args.begin() + static_cast<ptrdiff_t>(first), args.end()), problem);
   if (!operations) return usage_error(problem);
 
   auto session = VmSession::open(options, config);

@@ -21,7 +21,9 @@ std::string scope_connection_id(const wire::OwnershipScope& scope) {
 
 }  // namespace
 
-wire::OwnershipScope VmHandle::ownership() const { return vm_scope(connection_id, session_id, vm_id); }
+wire::OwnershipScope VmHandle::ownership() const {
+  return vm_scope(connection_id, session_id, vm_id);
+}
 
 wire::OwnershipScope connection_scope(std::string connection_id) {
   wire::ConnectionOwnership owner;
@@ -189,8 +191,8 @@ Result<void> Client::wait_lifecycle(VmHandle& vm, wire::VmLifecycleState state, 
         deadline > now ? deadline - now : std::chrono::steady_clock::duration::zero());
     auto event = connection_->wait_event(is_lifecycle, remaining);
     if (!event.has_value()) {
-      return client_failure(kTimeout, "VM " + vm.vm_id + " did not report " + std::string(wire::to_string(state)) + " within " +
-                                          std::to_string(timeout.count()) + " ms (saw " +
+      return client_failure(kTimeout, "VM " + vm.vm_id + " did not report " + std::string(wire::to_string(state)) +
+                                          " within " + std::to_string(timeout.count()) + " ms (saw " +
                                           lifecycle_list(vm.lifecycle) + ")");
     }
     const auto reported = std::get<wire::VmLifecycleEvent>(event->payload).state;
@@ -430,8 +432,7 @@ Result<ProcessResult> Client::wait_process(const VmHandle& vm, const std::string
   }
 }
 
-Result<wire::StdinWrittenResponse> Client::write_stdin(const VmHandle& vm, std::string process_id,
-                                                       wire::Bytes chunk) {
+Result<wire::StdinWrittenResponse> Client::write_stdin(const VmHandle& vm, std::string process_id, wire::Bytes chunk) {
   wire::WriteStdinRequest request;
   request.process_id = std::move(process_id);
   request.chunk = std::move(chunk);
@@ -471,8 +472,7 @@ Result<wire::ListenerSnapshotResponse> Client::find_listener(const VmHandle& vm,
   return expect<wire::ListenerSnapshotResponse>(vm.ownership(), std::move(request));
 }
 
-Result<wire::BoundUdpSnapshotResponse> Client::find_bound_udp(const VmHandle& vm,
-                                                              wire::FindBoundUdpRequest request) {
+Result<wire::BoundUdpSnapshotResponse> Client::find_bound_udp(const VmHandle& vm, wire::FindBoundUdpRequest request) {
   return expect<wire::BoundUdpSnapshotResponse>(vm.ownership(), std::move(request));
 }
 

@@ -27,7 +27,7 @@ inline constexpr const char* kAllowAllConfig =
 struct ClientOptions {
   std::optional<std::string> sidecar_path;  // else locate_sidecar()'s search
   std::vector<std::string> sidecar_args;
-  std::map<std::string, std::string> env;   // added to the sidecar's environment
+  std::map<std::string, std::string> env;  // added to the sidecar's environment
   std::vector<std::string> env_unset;
   StderrMode stderr_mode = StderrMode::kInherit;
   std::string stderr_path;

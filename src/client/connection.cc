@@ -109,15 +109,15 @@ wire::SidecarResponsePayload refuse_sidecar_request(const wire::SidecarRequestFr
 
 ErrorOr<wire::ResponseFrame> PendingResponse::wait(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(state_->mutex);
-  const bool ready = state_->responses_changed.wait_for(
-      lock, timeout, [&] { return slot_->frame.has_value() || state_->closed; });
+  const bool ready =
+      state_->responses_changed.wait_for(lock, timeout, [&] { return slot_->frame.has_value() || state_->closed; });
   if (slot_->frame.has_value()) return *slot_->frame;
   if (ready) {
     return fail(ECONNRESET, "sidecar output ended before the response to request " + std::to_string(request_id_) +
                                 " (" + state_->close_reason + ")");
   }
-  return fail(ETIMEDOUT,
-              "no response to request " + std::to_string(request_id_) + " within " + std::to_string(timeout.count()) + " ms");
+  return fail(ETIMEDOUT, "no response to request " + std::to_string(request_id_) + " within " +
+                             std::to_string(timeout.count()) + " ms");
 }
 
 ErrorOr<std::unique_ptr<Connection>> Connection::start(ConnectionOptions options) {
@@ -173,8 +173,8 @@ void Connection::read_loop() {
       if (status == ReadStatus::kError) reason = std::string("reading sidecar stdout failed: ") + std::strerror(errno);
       break;
     }
-    const uint32_t length = (uint32_t{prefix[0]} << 24) | (uint32_t{prefix[1]} << 16) | (uint32_t{prefix[2]} << 8) |
-                            uint32_t{prefix[3]};
+    const uint32_t length =
+        (uint32_t{prefix[0]} << 24) | (uint32_t{prefix[1]} << 16) | (uint32_t{prefix[2]} << 8) | uint32_t{prefix[3]};
     if (length > wire::kMaxFrameBytes) {
       // The stream cannot be trusted past an insane length: stop reading.
       reason = "sidecar sent a frame length of " + std::to_string(length) + " bytes, limit is " +
@@ -312,15 +312,25 @@ ErrorOr<void> Connection::send_frame(const wire::ProtocolFrame& frame) {
   return process_->write_all(bytes);
 }
 
-ErrorOr<void> Connection::send_raw_bytes(const wire::Bytes& bytes) { return process_->write_all(bytes); }
+ErrorOr<void> Connection::send_raw_bytes(const wire::Bytes& bytes) {
+  return process_->write_all(bytes);
+}
 
-void Connection::close_stdin() { process_->close_stdin(); }
+void Connection::close_stdin() {
+  process_->close_stdin();
+}
 
-std::optional<int> Connection::wait_exit(std::chrono::milliseconds timeout) { return process_->wait_exit(timeout); }
+std::optional<int> Connection::wait_exit(std::chrono::milliseconds timeout) {
+  return process_->wait_exit(timeout);
+}
 
-bool Connection::is_alive() { return process_->is_alive(); }
+bool Connection::is_alive() {
+  return process_->is_alive();
+}
 
-pid_t Connection::pid() const { return process_->pid(); }
+pid_t Connection::pid() const {
+  return process_->pid();
+}
 
 std::optional<wire::EventFrame> Connection::wait_event(const EventPredicate& predicate,
                                                        std::chrono::milliseconds timeout) {

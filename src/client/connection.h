@@ -39,9 +39,9 @@ wire::SidecarResponsePayload refuse_sidecar_request(const wire::SidecarRequestFr
 
 struct ConnectionOptions {
   SpawnOptions spawn;
-  size_t event_queue_capacity = 65536;  // the oldest event is dropped (with a warning) beyond this
-  bool trace = false;                   // print every frame both ways as JSON to stderr
-  bool record_frames = false;           // keep every received frame, in order (tests, diffs)
+  size_t event_queue_capacity = 65536;             // the oldest event is dropped (with a warning) beyond this
+  bool trace = false;                              // print every frame both ways as JSON to stderr
+  bool record_frames = false;                      // keep every received frame, in order (tests, diffs)
   std::chrono::milliseconds shutdown_grace{5000};  // after closing stdin, before SIGKILL
 };
 
@@ -99,9 +99,9 @@ class Connection {
   void set_sidecar_request_handler(SidecarRequestHandler handler);
 
   // Diagnostics of the sidecar's output stream.
-  size_t unmatched_responses() const;           // responses whose id nobody waited for
-  std::vector<std::string> stream_errors() const;  // bytes on stdout that were not valid frames
-  bool output_closed() const;                   // the sidecar's stdout reached EOF
+  size_t unmatched_responses() const;                        // responses whose id nobody waited for
+  std::vector<std::string> stream_errors() const;            // bytes on stdout that were not valid frames
+  bool output_closed() const;                                // the sidecar's stdout reached EOF
   std::vector<wire::ProtocolFrame> received_frames() const;  // needs record_frames
 
  private:

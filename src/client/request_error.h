@@ -39,9 +39,9 @@ inline std::unexpected<RequestError> transport_failure(const Error& error) {
 }  // namespace se::client
 
 // Like TRY, for functions returning se::client::Result<T>.
-#define TRY_REQUEST(expr)                                                           \
-  ({                                                                                \
-    auto&& se_try_request_result_ = (expr);                                         \
+#define TRY_REQUEST(expr)                                                                           \
+  ({                                                                                                \
+    auto&& se_try_request_result_ = (expr);                                                         \
     if (!se_try_request_result_) return std::unexpected(std::move(se_try_request_result_).error()); \
-    std::move(se_try_request_result_).value();                                      \
+    std::move(se_try_request_result_).value();                                                      \
   })

@@ -19,7 +19,9 @@ namespace {
 // Used only when the kernel lacks pidfd_open (before Linux 5.3): the period of the wait_exit poll.
 constexpr auto kReapPollPeriod = std::chrono::milliseconds(2);
 
-Error errno_error(const std::string& what) { return Error::from_errno(errno, what + ": " + std::strerror(errno)); }
+Error errno_error(const std::string& what) {
+  return Error::from_errno(errno, what + ": " + std::strerror(errno));
+}
 
 std::vector<std::string> build_environment(const SpawnOptions& options) {
   std::vector<std::string> env;

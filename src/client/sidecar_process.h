@@ -28,9 +28,9 @@ enum class StderrMode {
 
 struct SpawnOptions {
   std::string executable;
-  std::vector<std::string> args;                  // argv[1..]
-  std::map<std::string, std::string> env_set;     // added to / overriding our environment
-  std::vector<std::string> env_unset;             // removed from the inherited environment
+  std::vector<std::string> args;               // argv[1..]
+  std::map<std::string, std::string> env_set;  // added to / overriding our environment
+  std::vector<std::string> env_unset;          // removed from the inherited environment
   StderrMode stderr_mode = StderrMode::kInherit;
   std::string stderr_path;
 };

@@ -6,24 +6,36 @@ namespace se::config {
 
 const char* domain_name(PermissionDomain domain) {
   switch (domain) {
-    case PermissionDomain::Fs: return "fs";
-    case PermissionDomain::Network: return "network";
-    case PermissionDomain::ChildProcess: return "child_process";
-    case PermissionDomain::Process: return "process";
-    case PermissionDomain::Env: return "env";
-    case PermissionDomain::Binding: return "binding";
+    case PermissionDomain::Fs:
+      return "fs";
+    case PermissionDomain::Network:
+      return "network";
+    case PermissionDomain::ChildProcess:
+      return "child_process";
+    case PermissionDomain::Process:
+      return "process";
+    case PermissionDomain::Env:
+      return "env";
+    case PermissionDomain::Binding:
+      return "binding";
   }
   return "unknown";
 }
 
 const std::optional<PermissionScope>& PermissionsPolicy::scope(PermissionDomain domain) const {
   switch (domain) {
-    case PermissionDomain::Fs: return fs;
-    case PermissionDomain::Network: return network;
-    case PermissionDomain::ChildProcess: return child_process;
-    case PermissionDomain::Process: return process;
-    case PermissionDomain::Env: return env;
-    case PermissionDomain::Binding: return binding;
+    case PermissionDomain::Fs:
+      return fs;
+    case PermissionDomain::Network:
+      return network;
+    case PermissionDomain::ChildProcess:
+      return child_process;
+    case PermissionDomain::Process:
+      return process;
+    case PermissionDomain::Env:
+      return env;
+    case PermissionDomain::Binding:
+      return binding;
   }
   return fs;
 }
@@ -33,9 +45,9 @@ std::optional<PermissionScope>& PermissionsPolicy::scope(PermissionDomain domain
 }
 
 namespace {
-constexpr PermissionDomain kAllDomains[] = {PermissionDomain::Fs,      PermissionDomain::Network,
+constexpr PermissionDomain kAllDomains[] = {PermissionDomain::Fs,           PermissionDomain::Network,
                                             PermissionDomain::ChildProcess, PermissionDomain::Process,
-                                            PermissionDomain::Env,     PermissionDomain::Binding};
+                                            PermissionDomain::Env,          PermissionDomain::Binding};
 
 PermissionsPolicy uniform(PermissionMode mode) {
   PermissionsPolicy policy;
@@ -44,8 +56,12 @@ PermissionsPolicy uniform(PermissionMode mode) {
 }
 }  // namespace
 
-PermissionsPolicy PermissionsPolicy::deny_all() { return uniform(PermissionMode::Deny); }
-PermissionsPolicy PermissionsPolicy::allow_all() { return uniform(PermissionMode::Allow); }
+PermissionsPolicy PermissionsPolicy::deny_all() {
+  return uniform(PermissionMode::Deny);
+}
+PermissionsPolicy PermissionsPolicy::allow_all() {
+  return uniform(PermissionMode::Allow);
+}
 
 std::optional<std::string> validate_permissions_policy(const PermissionsPolicy& policy) {
   for (PermissionDomain domain : kAllDomains) {

@@ -91,10 +91,14 @@ wire::ProtocolFrame rejection_frame(const wire::RequestEnvelope& envelope, std::
 
 const char* frame_kind_name(const wire::ProtocolFrame& frame) {
   switch (frame.index()) {
-    case 1: return "response";
-    case 2: return "event";
-    case 3: return "sidecar_request";
-    default: return "request";
+    case 1:
+      return "response";
+    case 2:
+      return "event";
+    case 3:
+      return "sidecar_request";
+    default:
+      return "request";
   }
 }
 
@@ -103,7 +107,9 @@ const char* frame_kind_name(const wire::ProtocolFrame& frame) {
 FrameWriter::FrameWriter(int fd, size_t max_pending_frames)
     : fd_(fd), max_pending_frames_(max_pending_frames), thread_([this] { run(); }) {}
 
-FrameWriter::~FrameWriter() { close(); }
+FrameWriter::~FrameWriter() {
+  close();
+}
 
 void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
   wire::Bytes batch;
@@ -202,8 +208,8 @@ int run_transport(service::Service& service, const TransportOptions& options) {
       size_t head = std::min<size_t>(length, 64 * 1024);
       bool have_head = input.fill(head);
       auto envelope = have_head ? wire::peek_request_envelope(input.peek(head)) : std::nullopt;
-      std::string message = "protocol frame is " + std::to_string(length) + " bytes, limit is " +
-                            std::to_string(wire::kMaxFrameBytes);
+      std::string message =
+          "protocol frame is " + std::to_string(length) + " bytes, limit is " + std::to_string(wire::kMaxFrameBytes);
       if (!have_head || !input.skip(length)) {
         log_error(message + "; stdin ended inside it");
         break;

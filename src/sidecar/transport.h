@@ -47,7 +47,7 @@ class FrameWriter {
   std::deque<wire::Bytes> pending_;
   bool closing_ = false;
   bool writing_ = false;  // a write(2) is in progress (inline or by the writer thread)
-  bool broken_ = false;  // stdout failed (EPIPE...): frames are dropped from then on
+  bool broken_ = false;   // stdout failed (EPIPE...): frames are dropped from then on
   std::thread thread_;
 };
 

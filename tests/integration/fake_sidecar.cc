@@ -63,7 +63,9 @@ void write_frame(const wire::ProtocolFrame& frame) {
   write_bytes(bytes);
 }
 
-wire::Bytes as_bytes(const std::string& text) { return wire::Bytes(text.begin(), text.end()); }
+wire::Bytes as_bytes(const std::string& text) {
+  return wire::Bytes(text.begin(), text.end());
+}
 
 void respond(const wire::RequestFrame& request, wire::ResponsePayload payload, int64_t id_override = 0) {
   wire::ResponseFrame response;

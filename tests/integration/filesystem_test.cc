@@ -79,7 +79,8 @@ TEST_F(FilesystemTest, WriteFileReplacesContent) {
 }
 
 TEST_F(FilesystemTest, WriteFileErrors) {
-  EXPECT_REJECTED(client_->write_file(vm_, "/w", "x"), "kernel_error", "EISDIR: illegal operation on a directory, open '/w'");
+  EXPECT_REJECTED(client_->write_file(vm_, "/w", "x"), "kernel_error",
+                  "EISDIR: illegal operation on a directory, open '/w'");
   EXPECT_REJECTED(call(client::fs_call(Op::WRITE_FILE, "/w/x")), "invalid_state",
                   "guest filesystem write_file for /w/x requires content");
   auto bad_base64 = client::fs_call(Op::WRITE_FILE, "/w/x");
@@ -179,7 +180,8 @@ TEST_F(FilesystemTest, SymlinkErrors) {
   ASSERT_OK(client_->symlink(vm_, "/w/f.txt", "/w/link"));
   EXPECT_REJECTED(client_->symlink(vm_, "/w/other", "/w/link"), "kernel_error",
                   "EEXIST: file already exists, symlink '/w/link'");
-  EXPECT_REJECTED(call(client::fs_call(Op::SYMLINK, "/w/l2")), "invalid_state", "guest filesystem symlink requires a target");
+  EXPECT_REJECTED(call(client::fs_call(Op::SYMLINK, "/w/l2")), "invalid_state",
+                  "guest filesystem symlink requires a target");
   EXPECT_REJECTED(client_->read_link(vm_, "/w/f.txt"), "kernel_error", "EINVAL: invalid argument, readlink '/w/f.txt'");
   EXPECT_REJECTED_PREFIX(client_->read_link(vm_, "/w/nope"), "kernel_error", "ENOENT: ");
 }
@@ -240,7 +242,8 @@ TEST_F(FilesystemTest, MetadataCallsOnMissingPaths) {
 }
 
 TEST_F(FilesystemTest, MissingRequiredFields) {
-  EXPECT_REJECTED(call(client::fs_call(Op::CHMOD, "/w/f.txt")), "invalid_state", "guest filesystem chmod requires a mode");
+  EXPECT_REJECTED(call(client::fs_call(Op::CHMOD, "/w/f.txt")), "invalid_state",
+                  "guest filesystem chmod requires a mode");
   auto chown = client::fs_call(Op::CHOWN, "/w/f.txt");
   EXPECT_REJECTED(call(chown), "invalid_state", "guest filesystem chown requires a uid");
   chown.uid = 1;
@@ -297,7 +300,8 @@ TEST_F(FilesystemTest, RemoveFile) {
   EXPECT_FALSE(ASSERT_OK(client_->exists(vm_, "/w/f.txt")));
   EXPECT_REJECTED_PREFIX(client_->remove_file(vm_, "/w/f.txt"), "kernel_error", "ENOENT: ");
   ASSERT_OK(client_->mkdir(vm_, "/w/a2", true));
-  EXPECT_REJECTED(client_->remove_file(vm_, "/w/a2"), "kernel_error", "EISDIR: illegal operation on a directory, unlink '/w/a2'");
+  EXPECT_REJECTED(client_->remove_file(vm_, "/w/a2"), "kernel_error",
+                  "EISDIR: illegal operation on a directory, unlink '/w/a2'");
 }
 
 TEST_F(FilesystemTest, RemoveDir) {
@@ -396,7 +400,8 @@ TEST_F(FilesystemLimitsTest, MaxInodeCountGivesEnospcAndTheVmKeepsWorking) {
   EXPECT_EQ(last.error().code, "kernel_error");
   EXPECT_EQ(last.error().message, "ENOSPC: maximum inode count limit reached");
   EXPECT_GT(created, 50);
-  EXPECT_REJECTED(client.mkdir(vm, "/workspace/newdir", true), "kernel_error", "ENOSPC: maximum inode count limit reached");
+  EXPECT_REJECTED(client.mkdir(vm, "/workspace/newdir", true), "kernel_error",
+                  "ENOSPC: maximum inode count limit reached");
   EXPECT_EQ(ASSERT_OK(client.read_file(vm, "/workspace/f0")), "x");
   ASSERT_OK(client.write_file(vm, "/workspace/f0", "overwriting needs no new inode"));
   ASSERT_OK(client.remove_file(vm, "/workspace/f1"));

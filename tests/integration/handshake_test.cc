@@ -119,7 +119,7 @@ TEST_F(HandshakeTest, NegativeRequestIdsAreAnsweredWithTheSameId) {
   auto& connection = client.connection();
   const auto pending = connection.expect_response(-5);
   ASSERT_TRUE(connection.send_frame(request_frame(-5, client::connection_scope("client-hint"),
-                                                   auth_request(wire::kProtocolVersion, wire::kBridgeVersion))));
+                                                  auth_request(wire::kProtocolVersion, wire::kBridgeVersion))));
   const auto response = pending.wait(10s);
   ASSERT_TRUE(response.has_value()) << response.error().to_string();
   EXPECT_EQ(response->request_id, -5);

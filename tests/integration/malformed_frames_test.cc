@@ -12,7 +12,7 @@ namespace {
 using Op = wire::GuestFilesystemOperation;
 
 // Byte offsets inside an encoded RequestFrame payload with the current schema.
-constexpr size_t kSchemaVersionOffset = 1 + 1 + 19;          // frame tag, name length, name
+constexpr size_t kSchemaVersionOffset = 1 + 1 + 19;            // frame tag, name length, name
 constexpr size_t kRequestIdOffset = kSchemaVersionOffset + 2;  // after the u16 version
 
 class MalformedFrameTest : public SidecarTest {
@@ -48,9 +48,7 @@ class MalformedFrameTest : public SidecarTest {
   }
 
   // Sends raw bytes that carry no readable request id; nothing may be answered.
-  void expect_skipped(const wire::Bytes& bytes) {
-    ASSERT_TRUE(client_->connection().send_raw_bytes(bytes));
-  }
+  void expect_skipped(const wire::Bytes& bytes) { ASSERT_TRUE(client_->connection().send_raw_bytes(bytes)); }
 
   // The sidecar is alive, in sync, and the VM created before the bad input still answers.
   void expect_still_serving() {
@@ -297,7 +295,8 @@ TEST_F(ShutdownTest, CleanEofExitsZero) {
   // No lifecycle events are written for the implicit disposal at shutdown.
   std::vector<wire::VmLifecycleState> after_ready;
   for (const auto& event : client.connection().take_events()) {
-    if (const auto* lifecycle = std::get_if<wire::VmLifecycleEvent>(&event.payload)) after_ready.push_back(lifecycle->state);
+    if (const auto* lifecycle = std::get_if<wire::VmLifecycleEvent>(&event.payload))
+      after_ready.push_back(lifecycle->state);
   }
   EXPECT_EQ(after_ready, std::vector<wire::VmLifecycleState>{});
 }

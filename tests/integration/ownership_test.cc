@@ -34,8 +34,8 @@ TEST_F(OwnershipTest, VmRequestsNeedVmScope) {
   first_vm(client);
   EXPECT_REJECTED(client.call(client::session_scope("conn-1", "session-1"), read_hostname()), "invalid_state",
                   "request requires VM ownership scope");
-  EXPECT_REJECTED(client.call(client::connection_scope("conn-1"), wire::GetZombieTimerCountRequest{}),
-                  "invalid_state", "request requires VM ownership scope");
+  EXPECT_REJECTED(client.call(client::connection_scope("conn-1"), wire::GetZombieTimerCountRequest{}), "invalid_state",
+                  "request requires VM ownership scope");
 }
 
 TEST_F(OwnershipTest, RejectionsEchoTheRequestOwnership) {
@@ -48,9 +48,9 @@ TEST_F(OwnershipTest, RejectionsEchoTheRequestOwnership) {
 
 TEST_F(OwnershipTest, CreateVmBeforeAuthenticateNamesTheConnection) {
   auto& client = start();
-  EXPECT_REJECTED(client.create_vm(client::session_scope("client-hint", "session-1"), GuestRuntimeKind::JAVA_SCRIPT,
-                                   "{}"),
-                  "invalid_state", "connection client-hint has not authenticated");
+  EXPECT_REJECTED(
+      client.create_vm(client::session_scope("client-hint", "session-1"), GuestRuntimeKind::JAVA_SCRIPT, "{}"),
+      "invalid_state", "connection client-hint has not authenticated");
 }
 
 TEST_F(OwnershipTest, UnknownSession) {
@@ -93,8 +93,8 @@ TEST_F(OwnershipTest, VmOfAnotherSession) {
 }
 
 TEST_F(OwnershipTest, VmOfAnotherConnection) {
-  auto& client = start_with_session();  // conn-1, session-1
-  first_vm(client);                     // vm-1
+  auto& client = start_with_session();         // conn-1, session-1
+  first_vm(client);                            // vm-1
   ASSERT_OK(client.authenticate("b", "tok"));  // conn-2
   ASSERT_OK(client.open_session());            // session-2 of conn-2
   EXPECT_REJECTED(client.call(client::vm_scope("conn-2", "session-2", "vm-1"), read_hostname()), "invalid_state",
@@ -130,7 +130,8 @@ TEST_F(OwnershipTest, ExtensionEnvelopesHaveNoRegisteredNamespace) {
   wire::ExtEnvelope envelope;
   envelope.namespace_ = "nope";
   envelope.payload = {1};
-  EXPECT_REJECTED(client.call(vm.ownership(), envelope), "unknown_extension", "no extension registered for namespace nope");
+  EXPECT_REJECTED(client.call(vm.ownership(), envelope), "unknown_extension",
+                  "no extension registered for namespace nope");
   EXPECT_REJECTED(client.call(client::connection_scope("conn-1"), envelope), "unknown_extension",
                   "no extension registered for namespace nope");
 }
@@ -199,7 +200,8 @@ TEST_F(OwnershipTest, ExecutionRequestsAreAnsweredAndTheVmKeepsWorking) {
   fetch.method = "GET";
   fetch.path = "/";
   fetch.headers_json = "{}";
-  for (const wire::RequestPayload& payload : std::vector<wire::RequestPayload>{execute, write_stdin, close_stdin, kill, fetch}) {
+  for (const wire::RequestPayload& payload :
+       std::vector<wire::RequestPayload>{execute, write_stdin, close_stdin, kill, fetch}) {
     const auto frame = ASSERT_OK(client.call_frame(vm.ownership(), payload));
     EXPECT_TRUE(std::holds_alternative<wire::RejectedResponse>(frame.payload))
         << wire::to_json_value(payload).dump() << " -> " << client::payload_kind(frame.payload);

@@ -22,11 +22,11 @@ using namespace std::chrono_literals;
 
 // Evaluates a client::Result; fails the test (returning from it) when it holds an error, otherwise
 // yields the value.
-#define ASSERT_OK(expr)                                                                  \
-  ({                                                                                     \
-    auto&& se_assert_ok_ = (expr);                                                       \
+#define ASSERT_OK(expr)                                                                           \
+  ({                                                                                              \
+    auto&& se_assert_ok_ = (expr);                                                                \
     ASSERT_TRUE(se_assert_ok_.has_value()) << #expr << ": " << se_assert_ok_.error().to_string(); \
-    std::move(se_assert_ok_).value();                                                    \
+    std::move(se_assert_ok_).value();                                                             \
   })
 
 // Expects a RejectedResponse with exactly this code and message.
@@ -52,12 +52,12 @@ using namespace std::chrono_literals;
 
 // Skips the test when the sidecar answers that it does not implement this request kind yet
 // (code "unsupported"); any other answer is left for the test to check.
-#define SKIP_IF_NOT_IMPLEMENTED(expr)                                                       \
-  do {                                                                                      \
-    auto&& se_probe_ = (expr);                                                              \
-    if (!se_probe_.has_value() && se_probe_.error().code == "unsupported") {                \
-      GTEST_SKIP() << "not implemented by this sidecar: " << se_probe_.error().message;     \
-    }                                                                                       \
+#define SKIP_IF_NOT_IMPLEMENTED(expr)                                                   \
+  do {                                                                                  \
+    auto&& se_probe_ = (expr);                                                          \
+    if (!se_probe_.has_value() && se_probe_.error().code == "unsupported") {            \
+      GTEST_SKIP() << "not implemented by this sidecar: " << se_probe_.error().message; \
+    }                                                                                   \
   } while (0)
 
 // A directory removed with its contents on destruction.

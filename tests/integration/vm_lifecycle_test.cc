@@ -57,7 +57,8 @@ TEST_F(VmLifecycleTest, CreateVmAnswersVm1InTheSessionScopeThenCreatingAndReady)
 
   const auto frames = client.connection().received_frames();
   const int response_at = first_frame(frames, is_response<wire::VmCreatedResponse>);
-  const int creating_at = first_frame(frames, [](const auto& f) { return is_lifecycle(f, VmLifecycleState::CREATING); });
+  const int creating_at =
+      first_frame(frames, [](const auto& f) { return is_lifecycle(f, VmLifecycleState::CREATING); });
   const int ready_at = first_frame(frames, [](const auto& f) { return is_lifecycle(f, VmLifecycleState::READY); });
   EXPECT_LT(response_at, creating_at);
   EXPECT_LT(creating_at, ready_at);
@@ -81,8 +82,8 @@ TEST_F(VmLifecycleTest, DisposeVmAnswersThenDisposingAndDisposedAndForgetsTheVm)
   auto vm = ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig));
   const auto disposed = ASSERT_OK(client.dispose_vm(vm));
   EXPECT_EQ(disposed.vm_id, "vm-1");
-  EXPECT_EQ(vm.lifecycle, (std::vector{VmLifecycleState::CREATING, VmLifecycleState::READY,
-                                       VmLifecycleState::DISPOSING, VmLifecycleState::DISPOSED}));
+  EXPECT_EQ(vm.lifecycle, (std::vector{VmLifecycleState::CREATING, VmLifecycleState::READY, VmLifecycleState::DISPOSING,
+                                       VmLifecycleState::DISPOSED}));
   const auto frames = client.connection().received_frames();
   EXPECT_LT(first_frame(frames, is_response<wire::VmDisposedResponse>),
             first_frame(frames, [](const auto& f) { return is_lifecycle(f, VmLifecycleState::DISPOSING); }));
@@ -104,7 +105,8 @@ TEST_F(VmLifecycleTest, UnknownConfigFieldIsRejected) {
   auto created = client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"surprise":1})");
   ASSERT_FALSE(created.has_value());
   EXPECT_EQ(created.error().code, "invalid_state");
-  EXPECT_TRUE(created.error().message.starts_with("invalid create VM config JSON: unknown field")) << created.error().message;
+  EXPECT_TRUE(created.error().message.starts_with("invalid create VM config JSON: unknown field"))
+      << created.error().message;
   EXPECT_NE(created.error().message.find("surprise"), std::string::npos) << created.error().message;
 }
 
@@ -115,11 +117,13 @@ TEST_F(VmLifecycleTest, ConfigValidationMessages) {
   EXPECT_REJECTED(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"cwd":"/a/../b"})"), "invalid_state",
                   "invalid create VM config: cwd must not contain '..'");
   EXPECT_REJECTED(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"jsRuntime":{"allowedBuiltins":["nope"]}})"),
-                  "invalid_state", "invalid create VM config: jsRuntime.allowedBuiltins contains unknown builtin \"nope\"");
+                  "invalid_state",
+                  "invalid create VM config: jsRuntime.allowedBuiltins contains unknown builtin \"nope\"");
   EXPECT_REJECTED(
       client.create_vm(GuestRuntimeKind::JAVA_SCRIPT,
                        R"({"permissions":{"fs":{"rules":[{"mode":"allow","operations":[],"paths":["/**"]}]}}})"),
-      "invalid_state", "invalid permissions policy: fs.rules[0].operations must not be empty; use [\"*\"] for wildcard");
+      "invalid_state",
+      "invalid permissions policy: fs.rules[0].operations must not be empty; use [\"*\"] for wildcard");
   // The session still creates VMs afterwards.
   ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, "{}"));
 }
@@ -127,8 +131,10 @@ TEST_F(VmLifecycleTest, ConfigValidationMessages) {
 TEST_F(VmLifecycleTest, AcceptedConfigShapes) {
   auto& client = start_with_session();
   ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"rootFilesystem":{"mode":"read-only"}})"));
-  ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"env":{"A":"1"},"limits":{"resources":{"maxProcesses":8}}})"));
-  ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"jsRuntime":{"platform":"node","allowedBuiltins":["fs","node:path"]}})"));
+  ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT,
+                             R"({"env":{"A":"1"},"limits":{"resources":{"maxProcesses":8}}})"));
+  ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT,
+                             R"({"jsRuntime":{"platform":"node","allowedBuiltins":["fs","node:path"]}})"));
 }
 
 TEST_F(VmLifecycleTest, BootstrapEntriesOfTheConfigAreVisible) {
@@ -146,8 +152,8 @@ TEST_F(VmLifecycleTest, BootstrapEntriesOfTheConfigAreVisible) {
 
 TEST_F(VmLifecycleTest, ReadOnlyRootRefusesWrites) {
   auto& client = start_with_session();
-  const auto vm = ASSERT_OK(client.create_vm(GuestRuntimeKind::JAVA_SCRIPT,
-                                             R"({"permissions":{"fs":"allow"},"rootFilesystem":{"mode":"read-only"}})"));
+  const auto vm = ASSERT_OK(client.create_vm(
+      GuestRuntimeKind::JAVA_SCRIPT, R"({"permissions":{"fs":"allow"},"rootFilesystem":{"mode":"read-only"}})"));
   EXPECT_EQ(ASSERT_OK(client.read_file(vm, "/etc/hostname")), "secure-exec\n");
   EXPECT_REJECTED_PREFIX(client.write_file(vm, "/workspace/x.txt", "x"), "kernel_error", "EROFS: ");
 }

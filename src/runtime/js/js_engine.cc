@@ -1,0 +1,162 @@
+#include "runtime/js/js_engine.h"
+
+#include <algorithm>
+
+#include "runtime/js/process_control.h"
+#include "runtime/js/v8_platform.h"
+
+namespace se::runtime::js {
+
+JsEngine::JsEngine(EngineOptions options) : options_(options) {
+  ensure_v8_initialized();
+  {
+    std::lock_guard lock(mutex_);
+    want_locked(options_.default_heap_limit_mib);
+  }
+  refiller_ = std::thread([this] { refill_loop(); });
+}
+
+JsEngine::~JsEngine() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  refill_wake_.notify_all();
+  refiller_.join();
+  std::vector<Idle> leaving;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [limit, threads] : idle_) {
+      for (auto& entry : threads) retire_locked(std::move(entry));
+    }
+    idle_.clear();
+    leaving.swap(retiring_);
+  }
+  for (auto& entry : leaving) entry.thread.join();
+}
+
+void JsEngine::retire_locked(Idle entry) {
+  {
+    std::lock_guard lock(entry.control->mutex);
+    entry.control->shutdown = true;
+  }
+  entry.control->wake.notify_all();
+  retiring_.push_back(std::move(entry));
+}
+
+void JsEngine::want_locked(size_t heap_limit_mib) {
+  auto it = std::find(warm_limits_.begin(), warm_limits_.end(), heap_limit_mib);
+  if (it != warm_limits_.end()) warm_limits_.erase(it);
+  warm_limits_.push_back(heap_limit_mib);
+  while (warm_limits_.size() > std::max<size_t>(options_.max_warm_heap_limits, 1)) {
+    size_t dropped = warm_limits_.front();
+    warm_limits_.erase(warm_limits_.begin());
+    // Their threads leave once told; the refill loop joins them.
+    auto pool = idle_.find(dropped);
+    if (pool == idle_.end()) continue;
+    for (auto& entry : pool->second) retire_locked(std::move(entry));
+    idle_.erase(pool);
+  }
+}
+
+void JsEngine::prewarm(size_t heap_limit_mib) {
+  {
+    std::lock_guard lock(mutex_);
+    want_locked(heap_limit_mib);
+  }
+  refill_wake_.notify_all();
+}
+
+size_t JsEngine::pooled(size_t heap_limit_mib) const {
+  std::lock_guard lock(mutex_);
+  auto it = idle_.find(heap_limit_mib);
+  return it == idle_.end() ? 0 : it->second.size();
+}
+
+size_t JsEngine::ready(size_t heap_limit_mib) const {
+  std::lock_guard lock(mutex_);
+  auto it = idle_.find(heap_limit_mib);
+  if (it == idle_.end()) return 0;
+  size_t count = 0;
+  for (const auto& entry : it->second) {
+    std::lock_guard entry_lock(entry.control->mutex);
+    if (entry.control->isolate_ready) ++count;
+  }
+  return count;
+}
+
+ErrorOr<std::unique_ptr<JsProcess>> JsEngine::start(ProcessOptions options, std::shared_ptr<GuestHost> host) {
+  if (host == nullptr) return fail(EINVAL, "a guest process needs a host");
+  if (options.heap_limit_mib < kMinHeapLimitMib || options.heap_limit_mib > kMaxHeapLimitMib) {
+    return fail(EINVAL, "v8 heap limit " + std::to_string(options.heap_limit_mib) + " MiB is outside [" +
+                            std::to_string(kMinHeapLimitMib) + ", " + std::to_string(kMaxHeapLimitMib) + "] MiB");
+  }
+  std::optional<Idle> taken;
+  {
+    std::lock_guard lock(mutex_);
+    want_locked(options.heap_limit_mib);
+    auto& pool = idle_[options.heap_limit_mib];
+    if (!pool.empty()) {
+      taken = std::move(pool.front());
+      pool.pop_front();
+    }
+  }
+  refill_wake_.notify_all();
+  if (!taken) {
+    // Cold start: the pool for this heap limit is empty (first use, or drained by a burst).
+    auto control = std::make_shared<ProcessControl>();
+    std::thread thread = spawn_guest_thread(control, options.heap_limit_mib);
+    taken = Idle{std::move(control), std::move(thread)};
+  }
+  {
+    std::lock_guard lock(taken->control->mutex);
+    taken->control->stdin_limit_bytes = options.stdin_buffer_limit_bytes;
+    taken->control->host = std::move(host);
+    taken->control->options = std::move(options);
+  }
+  taken->control->wake.notify_all();
+  return std::unique_ptr<JsProcess>(new JsProcess(std::move(taken->control), std::move(taken->thread)));
+}
+
+void JsEngine::refill_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!retiring_.empty()) {
+      std::vector<Idle> leaving;
+      leaving.swap(retiring_);
+      lock.unlock();
+      for (auto& entry : leaving) entry.thread.join();
+      lock.lock();
+    }
+    if (stopping_) return;
+    bool spawned = false;
+    for (size_t limit : warm_limits_) {
+      if (idle_[limit].size() >= options_.warm_isolates) continue;
+      auto control = std::make_shared<ProcessControl>();
+      lock.unlock();
+      std::thread thread = spawn_guest_thread(control, limit);
+      lock.lock();
+      Idle entry{std::move(control), std::move(thread)};
+      // The limit may have gone cold while the lock was released.
+      if (std::find(warm_limits_.begin(), warm_limits_.end(), limit) == warm_limits_.end()) {
+        retire_locked(std::move(entry));
+      } else {
+        idle_[limit].push_back(std::move(entry));
+      }
+      spawned = true;
+      break;  // warm_limits_ may have changed; look again
+    }
+    if (spawned) continue;
+    refill_wake_.wait(lock, [&] { return stopping_ || !retiring_.empty() || needs_refill_locked(); });
+  }
+}
+
+bool JsEngine::needs_refill_locked() const {
+  for (size_t limit : warm_limits_) {
+    auto it = idle_.find(limit);
+    if (it == idle_.end() || it->second.size() < options_.warm_isolates) return true;
+  }
+  return false;
+}
+
+}  // namespace se::runtime::js

@@ -1,0 +1,49 @@
+#include "runtime/js/js_process.h"
+
+#include <csignal>
+
+#include "runtime/js/process_control.h"
+
+namespace se::runtime::js {
+
+JsProcess::JsProcess(std::shared_ptr<ProcessControl> control, std::thread thread)
+    : control_(std::move(control)), thread_(std::move(thread)) {}
+
+JsProcess::~JsProcess() {
+  terminate();
+  if (!thread_.joinable()) return;
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    thread_.detach();  // destroyed from its own on_exit: the thread is finishing anyway
+  } else {
+    thread_.join();
+  }
+}
+
+ErrorOr<void> JsProcess::write_stdin(std::string_view bytes) {
+  return queue_stdin(*control_, bytes);
+}
+
+ErrorOr<void> JsProcess::close_stdin() {
+  return queue_stdin_end(*control_);
+}
+
+ErrorOr<void> JsProcess::deliver_signal(int signal) {
+  return js::deliver_signal(*control_, signal);
+}
+
+void JsProcess::terminate() {
+  (void)js::deliver_signal(*control_, SIGKILL);
+}
+
+ExitStatus JsProcess::wait() {
+  std::unique_lock lock(control_->mutex);
+  control_->stopped.wait(lock, [&] { return control_->finished; });
+  return *control_->exit_status;
+}
+
+std::optional<ExitStatus> JsProcess::exit_status() const {
+  std::lock_guard lock(control_->mutex);
+  return control_->exit_status;
+}
+
+}  // namespace se::runtime::js

@@ -1,0 +1,53 @@
+// A running JavaScript guest process: its own isolate, context and event loop on its own thread,
+// talking to the outside only through its GuestHost. Created by JsEngine::start.
+// Thread-safety: every method may be called from any thread, concurrently with the guest.
+// Destroying the handle ends a still-running process (as SIGKILL) and joins its thread; do not
+// destroy it from inside GuestHost::on_exit.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <thread>
+
+#include "base/error.h"
+#include "runtime/js/guest_host.h"
+
+namespace se::runtime::js {
+
+struct ProcessControl;
+
+class JsProcess {
+ public:
+  ~JsProcess();
+  JsProcess(const JsProcess&) = delete;
+  JsProcess& operator=(const JsProcess&) = delete;
+
+  // Bytes for process.stdin. Errors: EPIPE after close_stdin, ESRCH after exit, ENOBUFS when
+  // more than ProcessOptions::stdin_buffer_limit_bytes are waiting to be consumed.
+  ErrorOr<void> write_stdin(std::string_view bytes);
+  // Ends process.stdin ('end' fires once buffered data is read). Idempotent; ESRCH after exit.
+  ErrorOr<void> close_stdin();
+  // Linux signal numbers 0..64. Listened-for signals run the guest's process.on(...) handlers
+  // from its event loop; otherwise the default disposition applies at once, interrupting
+  // running JavaScript (a busy loop included): SIGCHLD/SIGCONT/SIGURG/SIGWINCH and the stop
+  // signals are ignored, everything else ends the process with 128 + signal. SIGKILL always
+  // ends it. EINVAL for a bad number, ESRCH after exit.
+  ErrorOr<void> deliver_signal(int signal);
+  // Ends the process now, as SIGKILL (exit code 137). No-op once it has exited.
+  void terminate();
+
+  // Blocks until the process has exited and its isolate is gone.
+  ExitStatus wait();
+  // The exit status once the process is fully gone.
+  std::optional<ExitStatus> exit_status() const;
+
+ private:
+  friend class JsEngine;
+  JsProcess(std::shared_ptr<ProcessControl> control, std::thread thread);
+
+  std::shared_ptr<ProcessControl> control_;
+  std::thread thread_;
+};
+
+}  // namespace se::runtime::js

@@ -1,0 +1,78 @@
+#include "runtime/js/process_control.h"
+
+#include <v8-isolate.h>
+
+#include <csignal>
+
+namespace se::runtime::js {
+namespace {
+
+constexpr uint64_t signal_bit(int signal) {
+  return uint64_t{1} << (signal - 1);
+}
+
+// Default disposition "ignore" (signal(7)); SIGSTOP cannot be caught and stopping is not modelled.
+constexpr uint64_t kIgnoredByDefault = signal_bit(SIGCHLD) | signal_bit(SIGCONT) | signal_bit(SIGURG) |
+                                       signal_bit(SIGWINCH) | signal_bit(SIGSTOP) | signal_bit(SIGTSTP) |
+                                       signal_bit(SIGTTIN) | signal_bit(SIGTTOU);
+
+}  // namespace
+
+void ProcessControl::end_locked(const ExitStatus& status) {
+  if (end.has_value()) return;
+  end = status;
+  ending.store(true);
+  if (isolate != nullptr) isolate->TerminateExecution();
+  wake.notify_all();
+}
+
+void ProcessControl::end_with(const ExitStatus& status) {
+  std::lock_guard lock(mutex);
+  end_locked(status);
+}
+
+ErrorOr<void> queue_stdin(ProcessControl& control, std::string_view bytes) {
+  {
+    std::lock_guard lock(control.mutex);
+    if (control.end.has_value() || control.finished) return fail(ESRCH, "the process has exited");
+    if (control.stdin_closed) return fail(EPIPE, "stdin is closed");
+    if (bytes.size() > control.stdin_limit_bytes - std::min(control.pending_stdin_bytes, control.stdin_limit_bytes)) {
+      return fail(ENOBUFS, "guest stdin buffer exceeded " + std::to_string(control.stdin_limit_bytes) + " bytes");
+    }
+    if (bytes.empty()) return {};
+    control.events.push_back(InboundEvent{InboundEvent::Kind::kStdinData, std::string(bytes), 0});
+    control.pending_stdin_bytes += bytes.size();
+  }
+  control.wake.notify_all();
+  return {};
+}
+
+ErrorOr<void> queue_stdin_end(ProcessControl& control) {
+  {
+    std::lock_guard lock(control.mutex);
+    if (control.end.has_value() || control.finished) return fail(ESRCH, "the process has exited");
+    if (control.stdin_closed) return {};
+    control.stdin_closed = true;
+    control.events.push_back(InboundEvent{InboundEvent::Kind::kStdinEnd, {}, 0});
+  }
+  control.wake.notify_all();
+  return {};
+}
+
+ErrorOr<void> deliver_signal(ProcessControl& control, int signal) {
+  if (signal < 0 || signal > 64) return fail(EINVAL, "invalid signal " + std::to_string(signal));
+  std::lock_guard lock(control.mutex);
+  if (control.end.has_value() || control.finished) return fail(ESRCH, "the process has exited");
+  if (signal == 0) return {};
+  if (signal == SIGKILL) {
+    control.end_locked(ExitStatus{128 + SIGKILL, SIGKILL, ExitKind::kSignaled});
+  } else if ((control.handled_signals.load() & signal_bit(signal)) != 0) {
+    control.events.push_back(InboundEvent{InboundEvent::Kind::kSignal, {}, signal});
+    control.wake.notify_all();
+  } else if (signal > 31 || (kIgnoredByDefault & signal_bit(signal)) == 0) {
+    control.end_locked(ExitStatus{128 + signal, signal, ExitKind::kSignaled});
+  }
+  return {};
+}
+
+}  // namespace se::runtime::js

@@ -1,0 +1,83 @@
+#include "service/layer_requests.h"
+
+#include <utility>
+
+#include "base/base64.h"
+#include "base/utf8.h"
+#include "service/wire_mapping.h"
+
+namespace se::service {
+
+namespace {
+
+template <typename T>
+Handled<T> stored(ErrorOr<T> result) {
+  if (result) return std::move(result).value();
+  const Error& error = result.error();
+  if (error.errno_code == 0) return invalid_state(error.message);
+  return kernel_error(error);
+}
+
+// The wire form of a stored entry: mode, owner, content (UTF8 when valid UTF-8, else BASE64) and
+// target wherever the entry has them; executable = a file with an execute bit (protocol.md s3.8).
+wire::RootFilesystemEntry stored_entry_to_wire(const kernel::SnapshotEntry& entry) {
+  wire::RootFilesystemEntry result;
+  result.path = entry.path;
+  result.kind = entry.kind == kernel::FsEntryKind::File        ? wire::RootFilesystemEntryKind::FILE
+                : entry.kind == kernel::FsEntryKind::Directory ? wire::RootFilesystemEntryKind::DIRECTORY
+                                                               : wire::RootFilesystemEntryKind::SYMLINK;
+  result.mode = entry.mode;
+  result.uid = entry.uid;
+  result.gid = entry.gid;
+  if (entry.content) {
+    const std::string& bytes = entry.content->bytes;
+    const bool text = is_valid_utf8(bytes);
+    result.content = text ? bytes : base64_encode(bytes);
+    result.encoding = text ? wire::RootFilesystemEntryEncoding::UTF8 : wire::RootFilesystemEntryEncoding::BASE64;
+  }
+  result.target = entry.target;
+  result.executable = entry.kind == kernel::FsEntryKind::File && (entry.mode & 0111) != 0;
+  return result;
+}
+
+config::RootFilesystemMode mode_from_wire(wire::RootFilesystemMode mode) {
+  return mode == wire::RootFilesystemMode::READ_ONLY ? config::RootFilesystemMode::ReadOnly
+                                                     : config::RootFilesystemMode::Ephemeral;
+}
+
+}  // namespace
+
+Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store, const wire::CreateLayerRequest&) {
+  return wire::LayerCreatedResponse{.layer_id = TRY_HANDLED(stored(store.create_layer()))};
+}
+
+Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store, const wire::SealLayerRequest& request) {
+  return wire::LayerSealedResponse{.layer_id = TRY_HANDLED(stored(store.seal_layer(request.layer_id)))};
+}
+
+Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store,
+                                                    const wire::ImportSnapshotRequest& request) {
+  std::vector<kernel::SnapshotEntry> entries;
+  entries.reserve(request.entries.size());
+  for (const auto& entry : request.entries) {
+    entries.push_back(TRY_HANDLED(stored(kernel::snapshot_entry(entry_from_wire(entry)))));
+  }
+  return wire::SnapshotImportedResponse{.layer_id = TRY_HANDLED(stored(store.import_snapshot(std::move(entries))))};
+}
+
+Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store,
+                                                    const wire::ExportSnapshotRequest& request) {
+  const std::vector<kernel::SnapshotEntry> entries = TRY_HANDLED(stored(store.export_snapshot(request.layer_id)));
+  wire::SnapshotExportedResponse response{.layer_id = request.layer_id, .entries = {}};
+  response.entries.reserve(entries.size());
+  for (const kernel::SnapshotEntry& entry : entries) response.entries.push_back(stored_entry_to_wire(entry));
+  return response;
+}
+
+Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store,
+                                                    const wire::CreateOverlayRequest& request) {
+  return wire::OverlayCreatedResponse{.layer_id = TRY_HANDLED(stored(store.create_overlay(
+                                          mode_from_wire(request.mode), request.upper_layer_id, request.lower_layer_ids)))};
+}
+
+}  // namespace se::service
