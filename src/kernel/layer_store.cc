@@ -9,7 +9,9 @@ namespace se::kernel {
 
 namespace {
 
-Unexpected plain(std::string message) { return fail(Error::plain(std::move(message))); }
+Unexpected plain(std::string message) {
+  return fail(Error::plain(std::move(message)));
+}
 
 // A failure while building an overlay's tree, worded as the reference reports it.
 template <typename T>
@@ -89,8 +91,8 @@ ErrorOr<std::vector<SnapshotEntry>> LayerStore::materialize(std::string_view id,
   return entries;
 }
 
-ErrorOr<std::vector<SnapshotEntry>> LayerStore::materialize_overlay(const Overlay& overlay,
-                                                                    std::set<std::string, std::less<>>& visiting) const {
+ErrorOr<std::vector<SnapshotEntry>> LayerStore::materialize_overlay(
+    const Overlay& overlay, std::set<std::string, std::less<>>& visiting) const {
   std::vector<std::shared_ptr<const vfs::Layer>> lowers;
   std::set<std::string, std::less<>> lower_paths;
   for (const std::string& lower_id : overlay.lower_ids) {

@@ -67,7 +67,8 @@ class LayerStore {
 
   ErrorOr<void> check_capacity() const;
   std::string add(Layer layer);
-  ErrorOr<std::vector<SnapshotEntry>> materialize(std::string_view id, std::set<std::string, std::less<>>& visiting) const;
+  ErrorOr<std::vector<SnapshotEntry>> materialize(std::string_view id,
+                                                  std::set<std::string, std::less<>>& visiting) const;
   ErrorOr<std::vector<SnapshotEntry>> materialize_overlay(const Overlay& overlay,
                                                           std::set<std::string, std::less<>>& visiting) const;
 

@@ -76,8 +76,9 @@ Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store,
 
 Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store,
                                                     const wire::CreateOverlayRequest& request) {
-  return wire::OverlayCreatedResponse{.layer_id = TRY_HANDLED(stored(store.create_overlay(
-                                          mode_from_wire(request.mode), request.upper_layer_id, request.lower_layer_ids)))};
+  return wire::OverlayCreatedResponse{
+      .layer_id = TRY_HANDLED(
+          stored(store.create_overlay(mode_from_wire(request.mode), request.upper_layer_id, request.lower_layer_ids)))};
 }
 
 }  // namespace se::service

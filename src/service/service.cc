@@ -35,10 +35,6 @@ wire::OwnershipScope vm_scope(const VmIdentity& identity) {
 template <typename Payload>
 constexpr const char* later_request_name() {
   if constexpr (std::is_same_v<Payload, wire::RegisterHostCallbacksRequest>) return "RegisterHostCallbacks";
-  else if constexpr (std::is_same_v<Payload, wire::ExecuteRequest>) return "Execute";
-  else if constexpr (std::is_same_v<Payload, wire::WriteStdinRequest>) return "WriteStdin";
-  else if constexpr (std::is_same_v<Payload, wire::CloseStdinRequest>) return "CloseStdin";
-  else if constexpr (std::is_same_v<Payload, wire::KillProcessRequest>) return "KillProcess";
   else if constexpr (std::is_same_v<Payload, wire::VmFetchRequest>) return "VmFetch";
   else return nullptr;
 }
@@ -74,6 +70,15 @@ Service::~Service() { shutdown(); }
 
 void Service::shutdown() { vms_.clear(); }
 
+void Service::run_deferred() {
+  if (auto action = std::exchange(deferred_, nullptr)) action();
+}
+
+runtime::js::JsEngine& Service::js_engine() {
+  if (!js_engine_) js_engine_ = std::make_unique<runtime::js::JsEngine>();
+  return *js_engine_;
+}
+
 std::vector<wire::ProtocolFrame> Service::handle(const wire::RequestFrame& request) {
   std::vector<wire::ProtocolFrame> frames;
   wire::ResponseFrame response;
@@ -88,6 +93,7 @@ std::vector<wire::ProtocolFrame> Service::handle(const wire::RequestFrame& reque
     return frames;
   }
   if (output->response_ownership) response.ownership = *output->response_ownership;
+  deferred_ = std::move(output->after_response);
   response.payload = std::move(output->response);
   frames.reserve(1 + output->events.size());
   frames.emplace_back(std::move(response));
@@ -125,10 +131,19 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
             return bootstrap_root_filesystem(*vm, payload);
           } else if constexpr (std::is_same_v<Payload, wire::SnapshotRootFilesystemRequest>) {
             return snapshot_root_filesystem(*vm);
+          } else if constexpr (std::is_same_v<Payload, wire::ExecuteRequest>) {
+            HandlerOutput output;
+            output.response = TRY_HANDLED(vm->execution->execute(payload, output.after_response));
+            return output;
+          } else if constexpr (std::is_same_v<Payload, wire::WriteStdinRequest>) {
+            return respond(TRY_HANDLED(vm->execution->write_stdin(payload)));
+          } else if constexpr (std::is_same_v<Payload, wire::CloseStdinRequest>) {
+            return respond(TRY_HANDLED(vm->execution->close_stdin(payload)));
+          } else if constexpr (std::is_same_v<Payload, wire::KillProcessRequest>) {
+            return respond(TRY_HANDLED(vm->execution->kill(payload)));
           } else if constexpr (std::is_same_v<Payload, wire::GetProcessSnapshotRequest>) {
             TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Process, "process://snapshot"));
-            // The process table arrives with guest runtimes; until then a VM has no processes.
-            return respond(wire::ProcessSnapshotResponse{});
+            return respond(vm->execution->snapshot());
           } else if constexpr (std::is_same_v<Payload, wire::FindListenerRequest>) {
             std::string resource = payload.path ? "unix://" + *payload.path : socket_resource("tcp", payload);
             TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Network, resource));
@@ -140,7 +155,7 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
             // Unknown processes report no handlers (spec/protocol.md s3.16).
             return respond(wire::SignalStateResponse{.process_id = payload.process_id, .handlers = {}});
           } else if constexpr (std::is_same_v<Payload, wire::GetZombieTimerCountRequest>) {
-            return respond(wire::ZombieTimerCountResponse{.count = 0});
+            return respond(wire::ZombieTimerCountResponse{.count = vm->execution->zombie_timer_count()});
           } else if constexpr (std::is_same_v<Payload, wire::GuestFilesystemCallRequest>) {
             return respond(TRY_HANDLED(handle_guest_filesystem_call(*vm, payload)));
           } else if constexpr (kIsLayerRequest<Payload>) {
@@ -248,6 +263,9 @@ Handled<Service::HandlerOutput> Service::create_vm(const wire::OwnershipScope& s
   VmIdentity identity{
       .vm_id = numbered("vm-", next_vm_), .connection_id = session->connection_id, .session_id = session->id};
   std::unique_ptr<Vm> vm = TRY_HANDLED(Vm::create(identity, request.runtime, std::move(*parsed)));
+  vm->execution = std::make_unique<Execution>(*vm, options_.event_sink, [this]() -> runtime::js::JsEngine& {
+    return js_engine();
+  });
   vms_.emplace(identity.vm_id, std::move(vm));
 
   HandlerOutput output;
@@ -261,9 +279,11 @@ Handled<Service::HandlerOutput> Service::dispose_vm(Vm& vm) {
   std::string vm_id = vm.id();
   HandlerOutput output;
   output.event_ownership = vm_scope(vm.identity());
+  output.events.push_back(lifecycle(wire::VmLifecycleState::DISPOSING));
+  for (auto& event : vm.execution->terminate_all()) output.events.push_back(std::move(event));
+  output.events.push_back(lifecycle(wire::VmLifecycleState::DISPOSED));
   vms_.erase(vm_id);
   output.response = wire::VmDisposedResponse{.vm_id = vm_id};
-  output.events = {lifecycle(wire::VmLifecycleState::DISPOSING), lifecycle(wire::VmLifecycleState::DISPOSED)};
   return output;
 }
 

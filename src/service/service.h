@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,8 @@
 namespace se::service {
 
 struct ServiceOptions {
+  // Where asynchronous events (process output and exits) go; required for Execute.
+  FrameSink* event_sink = nullptr;
   // Expected Authenticate token (spec/README.md D4); unset accepts any token like the reference.
   std::optional<std::string> auth_token;
 };
@@ -30,6 +33,9 @@ class Service {
   // The response to `request` (same id; ownership copied from the request except for a successful
   // Authenticate) followed by the events it caused, in wire order.
   std::vector<wire::ProtocolFrame> handle(const wire::RequestFrame& request);
+  // Runs what the last handled request deferred until its response was written (starting a
+  // process, so that ProcessStartedResponse precedes the process's output).
+  void run_deferred();
 
   // Disposes every VM without emitting frames (stdin EOF, spec/protocol.md s1.10).
   void shutdown();
@@ -49,6 +55,7 @@ class Service {
     std::vector<wire::EventPayload> events;
     std::optional<wire::OwnershipScope> response_ownership;  // overrides the request's scope
     wire::OwnershipScope event_ownership;                     // the VM that produced `events`
+    std::function<void()> after_response;
   };
 
   static HandlerOutput respond(wire::ResponsePayload response);
@@ -67,12 +74,17 @@ class Service {
   Handled<const Session*> require_session(const wire::OwnershipScope& scope);
   Handled<Vm*> require_vm(const wire::OwnershipScope& scope);
 
+  runtime::js::JsEngine& js_engine();
+
   ServiceOptions options_;
+  std::function<void()> deferred_;
   uint64_t next_connection_ = 1;
   uint64_t next_session_ = 1;
   uint64_t next_vm_ = 1;
   std::map<std::string, Connection> connections_;
   std::map<std::string, Session> sessions_;
+  // Created on first use; declared before vms_ so every VM (and its processes) goes first.
+  std::unique_ptr<runtime::js::JsEngine> js_engine_;
   std::map<std::string, std::unique_ptr<Vm>> vms_;
 };
 

@@ -12,6 +12,7 @@
 #include "kernel/layer_store.h"
 #include "kernel/permission_engine.h"
 #include "kernel/vm_filesystem.h"
+#include "service/execution.h"
 #include "service/rejection.h"
 #include "wire/protocol.h"
 
@@ -59,6 +60,10 @@ class Vm {
   std::unique_ptr<kernel::VmFilesystem> filesystem_;
   kernel::LayerStore layers_;
   std::mutex lock_;
+
+ public:
+  // Guest processes; declared last so they stop before the filesystem and policy they use go away.
+  std::unique_ptr<Execution> execution;
 };
 
 }  // namespace se::service

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
     }
   }
 
+  const se::sidecar::TransportOptions transport;
+  se::sidecar::FrameWriter writer(transport.output_fd);
+  options.event_sink = &writer;
   se::service::Service service(std::move(options));
-  return se::sidecar::run_transport(service, se::sidecar::TransportOptions{});
+  return se::sidecar::run_transport(service, writer, transport);
 }

@@ -194,8 +194,7 @@ void FrameWriter::run() {
   }
 }
 
-int run_transport(service::Service& service, const TransportOptions& options) {
-  FrameWriter writer(options.output_fd);
+int run_transport(service::Service& service, FrameWriter& writer, const TransportOptions& options) {
   InputBuffer input(options.input_fd);
   for (;;) {
     // EOF anywhere inside the 4-byte prefix is a clean end (spec/protocol.md s1.2).
@@ -243,6 +242,7 @@ int run_transport(service::Service& service, const TransportOptions& options) {
 
     if (auto* request = std::get_if<wire::RequestFrame>(&*frame)) {
       writer.send(service.handle(*request));
+      service.run_deferred();
     } else if (auto* sidecar_response = std::get_if<wire::SidecarResponseFrame>(&*frame)) {
       log_error("dropping stale sidecar response " + std::to_string(sidecar_response->request_id));
     } else {

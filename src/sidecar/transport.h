@@ -21,16 +21,16 @@
 namespace se::sidecar {
 
 // Bounded frame queue drained by one writer thread into a file descriptor.
-class FrameWriter {
+class FrameWriter : public service::FrameSink {
  public:
   explicit FrameWriter(int fd, size_t max_pending_frames = 1024);
-  ~FrameWriter();
+  ~FrameWriter() override;
   FrameWriter(const FrameWriter&) = delete;
   FrameWriter& operator=(const FrameWriter&) = delete;
 
   // Encodes frames and writes them in order (inline when stdout is idle, else through the queue);
   // blocks while the queue is full.
-  void send(const std::vector<wire::ProtocolFrame>& frames);
+  void send(const std::vector<wire::ProtocolFrame>& frames) override;
   // Waits until every queued frame is written (or the output failed), then stops the thread.
   void close();
 
@@ -56,7 +56,8 @@ struct TransportOptions {
   int output_fd = 1;
 };
 
-// Runs until EOF on the input; returns the process exit status (0).
-int run_transport(service::Service& service, const TransportOptions& options);
+// Runs until EOF on the input; returns the process exit status (0). `writer` writes the output and
+// is also the service's sink for asynchronous events.
+int run_transport(service::Service& service, FrameWriter& writer, const TransportOptions& options);
 
 }  // namespace se::sidecar

@@ -177,37 +177,20 @@ TEST_F(OwnershipTest, ProcessSnapshotNeedsProcessInspectPermission) {
                   "EACCES: permission denied, process://snapshot: blocked by process.inspect policy");
 }
 
-// Execution arrives in a later issue; until then these must be answered honestly (some
-// RejectedResponse, never silence or a crash) and leave the VM usable.
-TEST_F(OwnershipTest, ExecutionRequestsAreAnsweredAndTheVmKeepsWorking) {
+// VmFetch arrives with guest networking; until then it is answered honestly and the VM stays usable.
+TEST_F(OwnershipTest, VmFetchIsRejectedAndTheVmKeepsWorking) {
   auto& client = start_with_session();
   const auto vm = first_vm(client);
   ASSERT_OK(client.write_file(vm, "/workspace/hi.js", "console.log('hi')"));
-  wire::ExecuteRequest execute;
-  execute.process_id = "p1";
-  execute.runtime = GuestRuntimeKind::JAVA_SCRIPT;
-  execute.entrypoint = "/workspace/hi.js";
-  wire::WriteStdinRequest write_stdin;
-  write_stdin.process_id = "p1";
-  write_stdin.chunk = {'x'};
-  wire::CloseStdinRequest close_stdin;
-  close_stdin.process_id = "p1";
-  wire::KillProcessRequest kill;
-  kill.process_id = "p1";
-  kill.signal = "SIGTERM";
   wire::VmFetchRequest fetch;
   fetch.port = 1;
   fetch.method = "GET";
   fetch.path = "/";
   fetch.headers_json = "{}";
-  for (const wire::RequestPayload& payload :
-       std::vector<wire::RequestPayload>{execute, write_stdin, close_stdin, kill, fetch}) {
-    const auto frame = ASSERT_OK(client.call_frame(vm.ownership(), payload));
-    EXPECT_TRUE(std::holds_alternative<wire::RejectedResponse>(frame.payload))
-        << wire::to_json_value(payload).dump() << " -> " << client::payload_kind(frame.payload);
-    EXPECT_EQ(frame.ownership, vm.ownership());
-    EXPECT_EQ(ASSERT_OK(client.read_file(vm, "/workspace/hi.js")), "console.log('hi')");
-  }
+  const auto frame = ASSERT_OK(client.call_frame(vm.ownership(), fetch));
+  EXPECT_TRUE(std::holds_alternative<wire::RejectedResponse>(frame.payload)) << client::payload_kind(frame.payload);
+  EXPECT_EQ(frame.ownership, vm.ownership());
+  EXPECT_EQ(ASSERT_OK(client.read_file(vm, "/workspace/hi.js")), "console.log('hi')");
 }
 
 TEST_F(OwnershipTest, LayerStore) {

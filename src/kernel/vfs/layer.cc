@@ -90,7 +90,9 @@ Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
   if (!context_ || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1) sha256_unavailable();
 }
 
-Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(context_); }
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(context_);
+}
 
 void Sha256Stream::update(std::string_view bytes) {
   if (EVP_DigestUpdate(context_, bytes.data(), bytes.size()) != 1) sha256_unavailable();
@@ -114,7 +116,9 @@ std::string to_hex(const Sha256& digest) {
   return text;
 }
 
-std::shared_ptr<const Blob> intern_blob(std::string bytes) { return blob_store().intern(std::move(bytes)); }
+std::shared_ptr<const Blob> intern_blob(std::string bytes) {
+  return blob_store().intern(std::move(bytes));
+}
 
 uint64_t LayerNode::byte_size() const {
   switch (kind) {

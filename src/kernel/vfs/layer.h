@@ -61,9 +61,9 @@ struct LayerNode {
   FsEntryKind kind = FsEntryKind::Directory;
   uint32_t mode = kModeDirectory | 0755;  // type bits + 07777
   uint32_t uid = 0, gid = 0;
-  uint64_t ino = 0;                     // unique within the layer; "/" is 1
-  std::shared_ptr<const Blob> content;  // files: never null
-  std::string target;                   // symlinks
+  uint64_t ino = 0;                                                               // unique within the layer; "/" is 1
+  std::shared_ptr<const Blob> content;                                            // files: never null
+  std::string target;                                                             // symlinks
   std::map<std::string, std::unique_ptr<const LayerNode>, std::less<>> children;  // directories
   FsUsage subtree;  // usage of this node and everything below it
 

@@ -56,22 +56,6 @@ MemoryFileSystem::MemoryFileSystem(Clock clock)
 
 MemoryFileSystem::~MemoryFileSystem() = default;
 
-std::unique_ptr<MemoryFileSystem> MemoryFileSystem::clone() const {
-  auto copy = std::make_unique<MemoryFileSystem>(clock_);
-  copy->inodes_.clear();
-  copy->inodes_.reserve(inodes_.size());
-  for (const auto& [ino, inode] : inodes_) copy->inodes_.emplace(ino, inode);
-  // The copied entries still point into this filesystem; re-point them by inode number.
-  for (auto& [ino, inode] : copy->inodes_) {
-    for (auto& [name, child] : inode.entries) child = &copy->inodes_.at(child->ino);
-  }
-  copy->root_ = &copy->inodes_.at(root_->ino);
-  copy->next_ino_ = next_ino_;
-  copy->usage_ = usage_;
-  copy->limits_ = limits_;
-  return copy;
-}
-
 ErrorOr<MemoryFileSystem::Walk> MemoryFileSystem::walk(std::string_view path, bool follow_final,
                                                        bool stop_at_non_directory) const {
   std::string expanded;  // owns the path after a symlink expansion
@@ -479,9 +463,13 @@ std::vector<std::string_view> MemoryFileSystem::child_names(uint64_t directory_i
   return names;
 }
 
-FileStat MemoryFileSystem::inode_stat(uint64_t ino) const { return stat_of(inodes_.at(ino)); }
+FileStat MemoryFileSystem::inode_stat(uint64_t ino) const {
+  return stat_of(inodes_.at(ino));
+}
 
-std::string_view MemoryFileSystem::inode_data(uint64_t ino) const { return inodes_.at(ino).data; }
+std::string_view MemoryFileSystem::inode_data(uint64_t ino) const {
+  return inodes_.at(ino).data;
+}
 
 std::vector<FsEntry> MemoryFileSystem::export_entries() const {
   std::vector<FsEntry> entries;

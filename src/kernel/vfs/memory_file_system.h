@@ -3,8 +3,8 @@
 // lookup), hard links, modes, owners, ms timestamps and a per-instance device id. Usage counters are
 // kept incrementally, so limits cost O(1) per call. It holds the writable upper layer of a VM's
 // overlay root (vfs/overlay_file_system.h) and is the scratch space layers are built in.
-// Thread-safety: not thread-safe; const methods (clone, export_entries, usage) may run concurrently
-// with each other but not with a mutation.
+// Thread-safety: not thread-safe; const methods may run concurrently with each other but not with a
+// mutation.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +35,6 @@ class MemoryFileSystem final : public FileSystem {
   MemoryFileSystem(const MemoryFileSystem&) = delete;
   MemoryFileSystem& operator=(const MemoryFileSystem&) = delete;
 
-  // A deep copy with the same inode numbers, limits and counters and a fresh device id.
-  std::unique_ptr<MemoryFileSystem> clone() const;
   uint64_t device_id() const { return device_id_; }
 
   ErrorOr<std::string> realpath(std::string_view path) override;

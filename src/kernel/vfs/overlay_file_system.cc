@@ -28,10 +28,14 @@ void expect_ok(const ErrorOr<void>& result) {
   std::abort();
 }
 
-uint64_t saturating_sub(uint64_t value, uint64_t subtrahend) { return value > subtrahend ? value - subtrahend : 0; }
+uint64_t saturating_sub(uint64_t value, uint64_t subtrahend) {
+  return value > subtrahend ? value - subtrahend : 0;
+}
 
 // More than one component in a lexical remainder such as "/b/c": a create would need parents.
-bool needs_parents(std::string_view missing) { return missing.find('/', 1) != std::string_view::npos; }
+bool needs_parents(std::string_view missing) {
+  return missing.find('/', 1) != std::string_view::npos;
+}
 
 void add(FsUsage& total, FsUsage part) {
   total.bytes += part.bytes;
@@ -204,8 +208,8 @@ std::vector<std::string> OverlayFileSystem::merged_names(const Directory& direct
   return names;
 }
 
-std::vector<std::pair<std::string, OverlayFileSystem::Node>> OverlayFileSystem::children(
-    const Directory& directory, std::string_view path) const {
+std::vector<std::pair<std::string, OverlayFileSystem::Node>> OverlayFileSystem::children(const Directory& directory,
+                                                                                         std::string_view path) const {
   std::vector<std::string> upper_names;
   if (directory.upper_ino != 0) {
     for (std::string_view name : upper_->child_names(directory.upper_ino)) upper_names.emplace_back(name);
@@ -294,7 +298,8 @@ FsUsage OverlayFileSystem::lower_usage(const Node& node, std::string_view path) 
   FsUsage usage;
   if (node.upper_ino == 0) usage = FsUsage{node.lower.node->byte_size(), 1};
   if (node.kind == FsEntryKind::Directory && !node.lowers.empty()) {
-    for (const auto& [child_path, child] : children(node.as_directory(), path)) add(usage, lower_usage(child, child_path));
+    for (const auto& [child_path, child] : children(node.as_directory(), path))
+      add(usage, lower_usage(child, child_path));
   }
   return usage;
 }

@@ -80,9 +80,9 @@ class OverlayFileSystem final : public FileSystem {
   // An entry of the merged view.
   struct Node {
     FsEntryKind kind = FsEntryKind::Directory;
-    uint64_t upper_ino = 0;  // the upper entry, which hides every lower one (0: none)
-    LowerRef lower;          // otherwise the entry of the highest lower that has one
-    LowerStack lowers;       // directories: the lower directories merged into it
+    uint64_t upper_ino = 0;     // the upper entry, which hides every lower one (0: none)
+    LowerRef lower;             // otherwise the entry of the highest lower that has one
+    LowerStack lowers;          // directories: the lower directories merged into it
     bool covers_lower = false;  // some lower has an entry here: removing this one needs a whiteout
     Directory as_directory() const { return Directory{upper_ino, lowers}; }
   };
@@ -127,8 +127,8 @@ class OverlayFileSystem final : public FileSystem {
 
   std::vector<std::shared_ptr<const Layer>> lowers_;
   std::unique_ptr<MemoryFileSystem> upper_;
-  std::set<std::string, std::less<>> whiteouts_;  // paths whose lower entries are removed
-  std::set<std::string, std::less<>> opaque_;     // upper directories hiding their lower ones
+  std::set<std::string, std::less<>> whiteouts_;   // paths whose lower entries are removed
+  std::set<std::string, std::less<>> opaque_;      // upper directories hiding their lower ones
   std::unordered_map<uint64_t, uint64_t> origin_;  // copied-up upper inode -> its lower inode number
   FsUsage lower_visible_;                          // usage of the entries lowers provide
   FsLimits limits_;

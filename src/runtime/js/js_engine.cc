@@ -1,13 +1,37 @@
 #include "runtime/js/js_engine.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 
 #include "runtime/js/process_control.h"
 #include "runtime/js/v8_platform.h"
 
 namespace se::runtime::js {
+namespace {
 
-JsEngine::JsEngine(EngineOptions options) : options_(options) {
+bool set_scheduling(std::thread& thread, int policy) {
+  sched_param param{};
+  return pthread_setschedparam(thread.native_handle(), policy, &param) == 0;
+}
+
+// Whether this process may move a thread from SCHED_IDLE back to SCHED_OTHER (Linux allows it
+// only within RLIMIT_NICE or with CAP_SYS_NICE). Probed on a throwaway thread.
+bool can_leave_idle_scheduling() {
+  bool allowed = false;
+  std::thread probe([&] {
+    sched_param param{};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) != 0) return;
+    allowed = pthread_setschedparam(pthread_self(), SCHED_OTHER, &param) == 0;
+  });
+  probe.join();
+  return allowed;
+}
+
+}  // namespace
+
+JsEngine::JsEngine(EngineOptions options) : options_(options), idle_refill_(can_leave_idle_scheduling()) {
   ensure_v8_initialized();
   {
     std::lock_guard lock(mutex_);
@@ -102,6 +126,7 @@ ErrorOr<std::unique_ptr<JsProcess>> JsEngine::start(ProcessOptions options, std:
     }
   }
   refill_wake_.notify_all();
+  if (taken && idle_refill_) set_scheduling(taken->thread, SCHED_OTHER);
   if (!taken) {
     // Cold start: the pool for this heap limit is empty (first use, or drained by a burst).
     auto control = std::make_shared<ProcessControl>();
@@ -135,6 +160,9 @@ void JsEngine::refill_loop() {
       auto control = std::make_shared<ProcessControl>();
       lock.unlock();
       std::thread thread = spawn_guest_thread(control, limit);
+      // Restoring ahead of time must not take CPU from running guests; start() restores the
+      // normal policy when it hands the thread a process.
+      if (idle_refill_) set_scheduling(thread, SCHED_IDLE);
       lock.lock();
       Idle entry{std::move(control), std::move(thread)};
       // The limit may have gone cold while the lock was released.

@@ -1,6 +1,7 @@
 // Starts JavaScript guest processes. Keeps a pool of guest threads whose isolates are already
 // restored from the startup snapshot (one pool per heap limit in use), refilled by a background
-// thread, so starting a process hands work to a ready isolate instead of creating one.
+// thread at idle CPU priority, so starting a process hands work to a ready isolate instead of
+// creating one, and refilling does not compete with running guests.
 // Thread-safety: all methods may be called from any thread. Processes outlive the engine.
 #pragma once
 
@@ -62,6 +63,7 @@ class JsEngine {
   void refill_loop();
 
   const EngineOptions options_;
+  const bool idle_refill_;  // pooled threads restore at SCHED_IDLE
   mutable std::mutex mutex_;
   std::condition_variable refill_wake_;
   bool stopping_ = false;

@@ -2,6 +2,7 @@
 
 #include <v8-isolate.h>
 
+#include <algorithm>
 #include <csignal>
 
 namespace se::runtime::js {
@@ -67,7 +68,11 @@ ErrorOr<void> deliver_signal(ProcessControl& control, int signal) {
   if (signal == SIGKILL) {
     control.end_locked(ExitStatus{128 + SIGKILL, SIGKILL, ExitKind::kSignaled});
   } else if ((control.handled_signals.load() & signal_bit(signal)) != 0) {
-    control.events.push_back(InboundEvent{InboundEvent::Kind::kSignal, {}, signal});
+    // Like POSIX signals, one that is already pending is not queued twice.
+    bool pending = std::any_of(control.events.begin(), control.events.end(), [&](const InboundEvent& event) {
+      return event.kind == InboundEvent::Kind::kSignal && event.signal == signal;
+    });
+    if (!pending) control.events.push_back(InboundEvent{InboundEvent::Kind::kSignal, {}, signal});
     control.wake.notify_all();
   } else if (signal > 31 || (kIgnoredByDefault & signal_bit(signal)) == 0) {
     control.end_locked(ExitStatus{128 + signal, signal, ExitKind::kSignaled});

@@ -31,7 +31,7 @@ config::RootFilesystemConfig ten_mebibyte_lower() {
     std::string content(kMebibyte, ' ');
     for (char& byte : content) {
       state = state * 6364136223846793005 + 1442695040888963407;
-      byte = static_cast<char>('a' + (state >> 59));
+      byte = static_cast<char>('a' + (state >> 60));
     }
     lower.entries.push_back(
         testing::configured_entry("/data/blob-" + std::to_string(file), config::EntryKind::File, std::move(content)));
@@ -69,9 +69,9 @@ TEST(LayerSharing, HundredVmsOverOneTenMebibyteLowerHoldOneCopy) {
   const uint64_t baseline = growth_for(engine, {}, keep);
   const uint64_t with_lower = growth_for(engine, shared, keep);
   const uint64_t beyond_baseline = with_lower > baseline ? with_lower - baseline : 0;
-  std::printf("RSS growth for %zu VMs: %.2f MiB with the default root, %.2f MiB over a 10 MiB lower (%.2f MiB beyond)\n",
-              kVmCount, baseline / double(kMebibyte), with_lower / double(kMebibyte),
-              beyond_baseline / double(kMebibyte));
+  std::printf(
+      "RSS growth for %zu VMs: %.2f MiB with the default root, %.2f MiB over a 10 MiB lower (%.2f MiB beyond)\n",
+      kVmCount, baseline / double(kMebibyte), with_lower / double(kMebibyte), beyond_baseline / double(kMebibyte));
   EXPECT_LT(beyond_baseline, 15 * kMebibyte);
 
   // Every VM sees the data, and a write stays private to its VM.

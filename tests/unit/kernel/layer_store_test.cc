@@ -89,15 +89,16 @@ TEST(LayerStore, OverlaysMaterialiseTheirLayers) {
                                                   entry("/tmp", FsEntryKind::Directory, 01777), link("/cur", "app")})
                                 .value();
   const std::string upper =
-      store.import_snapshot({text_file("/app/main.js", "upper"), entry("/app", FsEntryKind::Directory, 0700),
-                             entry("/tmp", FsEntryKind::Directory, 0755), text_file("/dev/ignored", "x"),
-                             text_file("/new.txt", "n")})
+      store
+          .import_snapshot({text_file("/app/main.js", "upper"), entry("/app", FsEntryKind::Directory, 0700),
+                            entry("/tmp", FsEntryKind::Directory, 0755), text_file("/dev/ignored", "x"),
+                            text_file("/new.txt", "n")})
           .value();
   const std::string overlay = store.create_overlay(config::RootFilesystemMode::Ephemeral, upper, {lower}).value();
   const auto merged = store.export_snapshot(overlay).value();
   EXPECT_EQ(paths_of(merged),
             (std::vector<std::string>{"/", "/app", "/app/keep.js", "/app/main.js", "/cur", "/new.txt", "/tmp"}));
-  EXPECT_EQ(find(merged, "/").uid, 1000u);  // a snapshot without "/" has the guest user's root
+  EXPECT_EQ(find(merged, "/").uid, 1000u);                      // a snapshot without "/" has the guest user's root
   EXPECT_EQ(find(merged, "/app").mode, kModeDirectory | 0700);  // the lower does not list /app: the upper's
   EXPECT_EQ(find(merged, "/app/main.js").content->bytes, "upper");
   EXPECT_EQ(find(merged, "/app/main.js").mode, kModeRegular | 0644);
@@ -108,7 +109,8 @@ TEST(LayerStore, OverlaysMaterialiseTheirLayers) {
   const std::string bare = store.create_overlay(config::RootFilesystemMode::ReadOnly, std::nullopt, {}).value();
   EXPECT_EQ(paths_of(store.export_snapshot(bare).value()), skeleton_paths());
   const std::string writable = store.create_layer().value();
-  const std::string over_writable = store.create_overlay(config::RootFilesystemMode::Ephemeral, writable, {lower}).value();
+  const std::string over_writable =
+      store.create_overlay(config::RootFilesystemMode::Ephemeral, writable, {lower}).value();
   const auto with_skeleton = store.export_snapshot(over_writable).value();
   EXPECT_EQ(find(with_skeleton, "/tmp").mode, kModeDirectory | 01777);
   EXPECT_EQ(find(with_skeleton, "/").uid, 0u);  // the skeleton's "/" entry, which no lower lists
@@ -116,7 +118,8 @@ TEST(LayerStore, OverlaysMaterialiseTheirLayers) {
   EXPECT_EQ(find(with_skeleton, "/etc/agentos").kind, FsEntryKind::Directory);
 
   // Overlays of overlays, and references that went away.
-  const std::string nested = store.create_overlay(config::RootFilesystemMode::Ephemeral, std::nullopt, {overlay}).value();
+  const std::string nested =
+      store.create_overlay(config::RootFilesystemMode::Ephemeral, std::nullopt, {overlay}).value();
   EXPECT_EQ(paths_of(store.export_snapshot(nested).value()), paths_of(merged));
   ASSERT_TRUE(store.seal_layer(writable));
   EXPECT_EQ(error_of(store.export_snapshot(over_writable)), "unknown layer: " + writable);
@@ -134,7 +137,8 @@ TEST(LayerStore, OverlayErrors) {
       store.create_overlay(config::RootFilesystemMode::Ephemeral, std::nullopt, {broken}).value();
   EXPECT_EQ(error_of(store.export_snapshot(over_broken)), "root filesystem: missing symlink target for /l");
   const std::string conflicting = store.import_snapshot({text_file("/f/below", "x")}).value();
-  const std::string over_conflict = store.create_overlay(config::RootFilesystemMode::Ephemeral, conflicting, {good}).value();
+  const std::string over_conflict =
+      store.create_overlay(config::RootFilesystemMode::Ephemeral, conflicting, {good}).value();
   EXPECT_EQ(error_of(store.export_snapshot(over_conflict)), "root filesystem: ENOTDIR: not a directory: /f");
 }
 

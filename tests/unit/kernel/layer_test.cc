@@ -84,8 +84,9 @@ TEST(LayerBuilder, RootBelongsToTheGuestUserUnlessAnEntryNamesIt) {
 }
 
 TEST(LayerBuilder, EntriesApplyByDepthAndLaterOnesWin) {
-  auto layer = build_layer({file("/f", "first"), file("/x/inner", "kept"), file("/x", "replaced"), file("/f", "second")})
-                   .value();
+  auto layer =
+      build_layer({file("/f", "first"), file("/x/inner", "kept"), file("/x", "replaced"), file("/f", "second")})
+          .value();
   EXPECT_EQ(layer->root().children.at("f")->content->bytes, "second");
   // Shallower entries apply first, so /x ends up the directory /x/inner needs.
   const vfs::LayerNode& x = *layer->root().children.at("x");

@@ -39,7 +39,9 @@ FsEntry symlink(std::string path, std::string target) {
   return entry;
 }
 
-std::shared_ptr<const Layer> layer(std::vector<FsEntry> entries) { return build_layer(std::move(entries)).value(); }
+std::shared_ptr<const Layer> layer(std::vector<FsEntry> entries) {
+  return build_layer(std::move(entries)).value();
+}
 
 // Two lowers: "top" (index 0) over "bottom".
 class OverlayFileSystemTest : public ::testing::Test {
@@ -310,7 +312,8 @@ TEST_F(OverlayFileSystemTest, CreatesFollowTheMemoryFileSystemRules) {
   EXPECT_EQ(error_of(fs.write_file("/x/y", "", Parents::MustExist)), "ENOENT: no such file or directory, open '/x/y'");
   EXPECT_EQ(error_of(fs.write_file("/etc", "", Parents::MustExist)),
             "EISDIR: illegal operation on a directory, open '/etc'");
-  EXPECT_EQ(error_of(fs.write_file("/etc/hostname/x", "", Parents::Create)), "ENOTDIR: not a directory: /etc/hostname/x");
+  EXPECT_EQ(error_of(fs.write_file("/etc/hostname/x", "", Parents::Create)),
+            "ENOTDIR: not a directory: /etc/hostname/x");
   EXPECT_EQ(error_of(fs.symlink("/x", "/etc/hostname", Parents::MustExist)),
             "EEXIST: file already exists, symlink '/etc/hostname'");
   EXPECT_EQ(error_of(fs.link("/etc", "/l", Parents::MustExist)), "EPERM: operation not permitted, link '/etc'");
@@ -318,7 +321,8 @@ TEST_F(OverlayFileSystemTest, CreatesFollowTheMemoryFileSystemRules) {
             "EEXIST: file already exists, link '/opt/tool'");
   EXPECT_EQ(error_of(fs.read_link("/etc/hostname")), "EINVAL: invalid argument, readlink '/etc/hostname'");
   EXPECT_EQ(error_of(fs.read_dir("/etc/hostname", 10)), "ENOTDIR: not a directory, scandir '/etc/hostname'");
-  EXPECT_EQ(error_of(fs.read_dir("/shared", 1)), "ENOMEM: directory listing for '/shared' exceeds configured limit of 1 entries");
+  EXPECT_EQ(error_of(fs.read_dir("/shared", 1)),
+            "ENOMEM: directory listing for '/shared' exceeds configured limit of 1 entries");
   EXPECT_EQ(fs.resolve_destination("/etc/link-to-bottom/x", true).value(), "/opt/tool/x");
   EXPECT_EQ(fs.resolve_destination("/etc/hostname/x/y", false).value(), "/etc/hostname/x/y");
   EXPECT_EQ(fs.pread("/data/big", 998, 10).value(), "bb");
@@ -334,8 +338,8 @@ TEST_F(OverlayFileSystemTest, ExportIsTheMergedTree) {
   std::vector<std::string> paths;
   for (const FsEntry& entry : entries) paths.push_back(entry.path);
   EXPECT_EQ(paths, (std::vector<std::string>{"/", "/data", "/data/big", "/empty-lower", "/etc", "/etc/hostname",
-                                             "/etc/link-to-bottom", "/etc/relative", "/opt", "/opt/tool",
-                                             "/replaced", "/shared", "/shared/from-top"}));
+                                             "/etc/link-to-bottom", "/etc/relative", "/opt", "/opt/tool", "/replaced",
+                                             "/shared", "/shared/from-top"}));
   EXPECT_EQ(entries[5].content, "exported\n");
   EXPECT_EQ(entries[6].target, "/opt/tool");
   EXPECT_EQ(entries[11].mode, 040700u);

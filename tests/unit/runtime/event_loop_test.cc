@@ -119,3 +119,37 @@ TEST(EventLoop, CallbacksMustBeFunctions) {
 
 }  // namespace
 }  // namespace se::runtime::js::testing
+
+namespace se::runtime::js::testing {
+namespace {
+
+// A module exporting add(a, b) = a + b.
+constexpr char kAddModule[] =
+    "new Uint8Array([0,97,115,109,1,0,0,0,1,7,1,96,2,127,127,1,127,3,2,1,0,7,7,1,3,97,100,100,0,0,10,9,1,7,0,32,0,32,"
+    "1,106,11])";
+
+TEST(EventLoop, AsyncWebAssemblyCompilationKeepsTheLoopAlive) {
+  auto result = run_js(std::string("const bytes = ") + kAddModule + R"(;
+WebAssembly.instantiate(bytes).then(({ instance }) => console.log('instantiate', instance.exports.add(2, 3)));
+WebAssembly.compile(bytes).then((module) => WebAssembly.instantiate(module))
+  .then((instance) => console.log('compile', instance.exports.add(4, 5)));
+(async () => {
+  const { instance } = await WebAssembly.instantiate(bytes);
+  console.log('await', instance.exports.add(1, 1));
+})();)");
+  EXPECT_EQ(result.status.code, 0) << result.err;
+  EXPECT_NE(result.out.find("instantiate 5\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("compile 9\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("await 2\n"), std::string::npos) << result.out;
+}
+
+TEST(EventLoop, FailedWebAssemblyCompilationStillRejects) {
+  auto handled = run_js("WebAssembly.compile(new Uint8Array([1, 2, 3])).catch((e) => console.log(e.name));");
+  EXPECT_EQ(handled.out, "CompileError\n");
+  auto unhandled = run_js("WebAssembly.instantiate(new Uint8Array([1, 2, 3]));");
+  EXPECT_EQ(unhandled.status.kind, ExitKind::kUnhandledRejection);
+  EXPECT_NE(unhandled.err.find("CompileError"), std::string::npos) << unhandled.err;
+}
+
+}  // namespace
+}  // namespace se::runtime::js::testing

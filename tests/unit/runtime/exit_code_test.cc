@@ -162,9 +162,9 @@ TEST(ExitCode, EvalAndPrintModes) {
   eval.entry = EntryKind::kEval;
   EXPECT_EQ(run(eval).out, "2 undefined\n");
 
-  ProcessOptions print = file_options("[1 + 2, 'x']");
+  ProcessOptions print = file_options("setTimeout(() => console.log('first'), 1); [1 + 2, 'x']");
   print.entry = EntryKind::kPrint;
-  EXPECT_EQ(run(print).out, "[ 3, 'x' ]\n");
+  EXPECT_EQ(run(print).out, "first\n[ 3, 'x' ]\n");
 
   ProcessOptions syntax = file_options("(");
   syntax.entry = EntryKind::kEval;

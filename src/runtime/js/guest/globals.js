@@ -63,6 +63,42 @@ defineHidden(globalThis, 'TextEncoder', internal.TextEncoder);
 defineHidden(globalThis, 'TextDecoder', internal.TextDecoder);
 defineHidden(globalThis, 'DOMException', internal.DOMException);
 
+// V8 finishes asynchronous WebAssembly compilation on worker threads and then posts a task to this
+// isolate; nothing in the loop would wait for that, so each pending compile holds the loop open.
+// The guest gets a promise of its own, so an unhandled rejection is still reported.
+const PromiseCtor = Promise;
+const PromisePrototypeThen = Promise.prototype.then;
+function holdLoopUntilSettled(pending) {
+  internal.refHandle();
+  return new PromiseCtor((resolve, reject) => {
+    internal.callGuest(PromisePrototypeThen, pending, [
+      (value) => {
+        internal.unrefHandle();
+        resolve(value);
+      },
+      (error) => {
+        internal.unrefHandle();
+        reject(error);
+      },
+    ]);
+  });
+}
+// V8 adds the WebAssembly namespace to contexts made from a snapshot, so this runs per process.
+function holdLoopForWebAssembly() {
+  const wasm = globalThis.WebAssembly;
+  if (typeof wasm !== 'object' || wasm === null) return;
+  for (const name of ['compile', 'instantiate']) {
+    const original = wasm[name];
+    const wrapper = {
+      [name](...args) {
+        return holdLoopUntilSettled(internal.callGuest(original, wasm, args));
+      },
+    }[name];
+    Object.defineProperty(wrapper, 'length', { __proto__: null, value: original.length });
+    defineHidden(wasm, name, wrapper);
+  }
+}
+
 function notYetRequire(specifier) {
   throw internal.notImplemented(`require('${specifier}'): module loading`);
 }
@@ -76,14 +112,20 @@ function runMain(main, filename, dirname) {
   module.loaded = true;
 }
 
-// `node -p`: print the script's completion value.
+// `node -p`: print the script's completion value (with the console the bootstrap made, even if
+// the script replaced console.log).
+const consoleLog = console.log;
 function printResult(value) {
-  console.log(value);
+  consoleLog(value);
 }
 
 internal.host = {
   __proto__: null,
   ...internal.processHost,
+  start(config) {
+    internal.processHost.start(config);
+    holdLoopForWebAssembly();
+  },
   runMain,
   printResult,
   drain: internal.drain,
