@@ -134,7 +134,8 @@ void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
     lock.lock();
     writing_ = false;
     if (!ok) mark_broken();
-    if (!pending_.empty()) not_empty_.notify_one();
+    // The writer thread may be waiting for this write to finish (queued frames, or close()).
+    if (!pending_.empty() || closing_) not_empty_.notify_one();
     return;
   }
   not_full_.wait(lock, [&] { return pending_.size() < max_pending_frames_ || broken_; });

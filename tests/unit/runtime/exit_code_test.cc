@@ -164,7 +164,7 @@ TEST(ExitCode, EvalAndPrintModes) {
 
   ProcessOptions print = file_options("setTimeout(() => console.log('first'), 1); [1 + 2, 'x']");
   print.entry = EntryKind::kPrint;
-  EXPECT_EQ(run(print).out, "first\n[ 3, 'x' ]\n");
+  EXPECT_EQ(run(print).out, "[ 3, 'x' ]\nfirst\n");
 
   ProcessOptions syntax = file_options("(");
   syntax.entry = EntryKind::kEval;
