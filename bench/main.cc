@@ -1,6 +1,6 @@
 // se-bench: drives one or more sidecar binaries over the wire and prints their end-to-end numbers
 // side by side (a table, or JSON with --json). With two binaries a ratio column compares the
-// first against the second and says which one is better.
+// first against the second and says which one is better. `--only fs|js` runs one part.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -9,26 +9,42 @@
 #include <string>
 #include <vector>
 
+#include "bench/js_bench.h"
 #include "bench/wire_bench.h"
 
 namespace se::bench {
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: se-bench --sidecar PATH [--sidecar PATH2 ...] [--label NAME ...] [--iterations N]\n"
-    "                [--spawns N] [--fs-ops N] [--json]\n"
+    "Usage: se-bench --sidecar PATH [--sidecar PATH2 ...] [--label NAME ...] [--only fs|js] [--json]\n"
+    "                [--spawns N] [--iterations N] [--fs-ops N]\n"
+    "                [--cold-starts N] [--fresh-starts N] [--execs N] [--kills N]\n"
     "\n"
-    "Measures each sidecar binary in fresh processes, each with its own TMPDIR:\n"
-    "  spawn -> AuthenticatedResponse (--spawns, default 20), CreateVm and DisposeVm latency\n"
+    "Measures each sidecar binary in fresh processes, each with its own TMPDIR.\n"
+    "fs part: spawn -> AuthenticatedResponse (--spawns, default 20), CreateVm and DisposeVm latency\n"
     "  (--iterations VMs, each disposed, default 40), 4 KiB WRITE_FILE / READ_FILE throughput over 64\n"
     "  paths, one at a time and with 32 in flight (--fs-ops each, default 2000).\n"
+    "js part, one guest process at a time: cold start CreateVm + WRITE_FILE + Execute -> first stdout of\n"
+    "  console.log(\"hi\") in a sidecar that already ran a VM (--cold-starts, default 20) and spawn ->\n"
+    "  first stdout in a fresh sidecar (--fresh-starts, default 5); warm exec, another process in the same\n"
+    "  VM: Execute -> first stdout and -> exit event, last output -> exit event (--execs, default 40);\n"
+    "  KillProcess SIGKILL and SIGTERM -> exit event for a busy for(;;){} loop (--kills each, default 10).\n"
     "Labels default to A, B, ... With two binaries the ratio column is first/second.\n";
 
 struct Options {
   std::vector<std::string> sidecars;
   std::vector<std::string> labels;
-  BenchConfig config;
+  WireBenchConfig wire;
+  JsBenchConfig js;
+  bool run_fs = true;
+  bool run_js = true;
   bool json = false;
+};
+
+struct BinaryResult {
+  std::string label;
+  std::string path;
+  std::vector<Metric> metrics;  // in measurement order; a failed metric carries its error
 };
 
 std::optional<size_t> parse_count(const std::string& text) {
@@ -60,12 +76,25 @@ std::optional<Options> parse_args(int argc, char** argv) {
       const auto label = next();
       if (!label) return std::nullopt;
       options.labels.push_back(*label);
+    } else if (arg == "--only") {
+      const auto part = next();
+      if (!part || (*part != "fs" && *part != "js")) return std::nullopt;
+      options.run_fs = *part == "fs";
+      options.run_js = *part == "js";
     } else if (arg == "--iterations") {
-      if (!count_into(options.config.vm_iterations)) return std::nullopt;
+      if (!count_into(options.wire.vm_iterations)) return std::nullopt;
     } else if (arg == "--spawns") {
-      if (!count_into(options.config.spawns)) return std::nullopt;
+      if (!count_into(options.wire.spawns)) return std::nullopt;
     } else if (arg == "--fs-ops") {
-      if (!count_into(options.config.fs_ops)) return std::nullopt;
+      if (!count_into(options.wire.fs_ops)) return std::nullopt;
+    } else if (arg == "--cold-starts") {
+      if (!count_into(options.js.cold_starts)) return std::nullopt;
+    } else if (arg == "--fresh-starts") {
+      if (!count_into(options.js.fresh_starts)) return std::nullopt;
+    } else if (arg == "--execs") {
+      if (!count_into(options.js.execs)) return std::nullopt;
+    } else if (arg == "--kills") {
+      if (!count_into(options.js.kills)) return std::nullopt;
     } else if (arg == "--json") {
       options.json = true;
     } else {
@@ -127,19 +156,25 @@ std::string ratio_cell(const Metric* first, const Metric* second, const std::str
 }
 
 void print_table(const Options& options, const std::vector<BinaryResult>& results) {
-  std::printf("se-bench: %zu spawns, %zu VMs, %zu file operations of %zu bytes over %zu paths, %zu in flight\n",
-              options.config.spawns, options.config.vm_iterations, options.config.fs_ops, options.config.file_bytes,
-              options.config.fs_paths, options.config.in_flight);
+  if (options.run_fs) {
+    std::printf("se-bench fs: %zu spawns, %zu VMs, %zu file operations of %zu bytes over %zu paths, %zu in flight\n",
+                options.wire.spawns, options.wire.vm_iterations, options.wire.fs_ops, options.wire.file_bytes,
+                options.wire.fs_paths, options.wire.in_flight);
+  }
+  if (options.run_js) {
+    std::printf("se-bench js: %zu cold starts, %zu fresh sidecars, %zu warm execs, %zu kills per signal\n",
+                options.js.cold_starts, options.js.fresh_starts, options.js.execs, options.js.kills);
+  }
   for (const auto& result : results) std::printf("  %s = %s\n", result.label.c_str(), result.path.c_str());
   std::printf("latencies in ms as min / median / p95; throughput in operations per second\n\n");
 
   const bool with_ratio = results.size() == 2;
-  std::printf("%-38s", "metric");
+  std::printf("%-44s", "metric");
   for (const auto& result : results) std::printf(" | %-28s", result.label.c_str());
   if (with_ratio) std::printf(" | %s/%s", results[0].label.c_str(), results[1].label.c_str());
   std::printf("\n");
   for (const auto& name : metric_names(results)) {
-    std::printf("%-38s", name.c_str());
+    std::printf("%-44s", name.c_str());
     for (const auto& result : results) std::printf(" | %-28s", cell(find_metric(result, name)).c_str());
     if (with_ratio) {
       std::printf(" | %s", ratio_cell(find_metric(results[0], name), find_metric(results[1], name), results[0].label,
@@ -160,9 +195,18 @@ void print_table(const Options& options, const std::vector<BinaryResult>& result
 
 void print_json(const Options& options, const std::vector<BinaryResult>& results) {
   nlohmann::json out;
-  out["config"] = {{"spawns", options.config.spawns},        {"vmIterations", options.config.vm_iterations},
-                   {"fsOps", options.config.fs_ops},         {"fsPaths", options.config.fs_paths},
-                   {"fileBytes", options.config.file_bytes}, {"inFlight", options.config.in_flight}};
+  out["config"] = nlohmann::json::object();
+  if (options.run_fs) {
+    out["config"]["fs"] = {{"spawns", options.wire.spawns},        {"vmIterations", options.wire.vm_iterations},
+                           {"fsOps", options.wire.fs_ops},         {"fsPaths", options.wire.fs_paths},
+                           {"fileBytes", options.wire.file_bytes}, {"inFlight", options.wire.in_flight}};
+  }
+  if (options.run_js) {
+    out["config"]["js"] = {{"coldStarts", options.js.cold_starts},
+                           {"freshStarts", options.js.fresh_starts},
+                           {"execs", options.js.execs},
+                           {"kills", options.js.kills}};
+  }
   out["binaries"] = nlohmann::json::array();
   for (const auto& result : results) {
     nlohmann::json metrics = nlohmann::json::object();
@@ -206,7 +250,13 @@ int main(int argc, char** argv) {
   std::vector<BinaryResult> results;
   for (size_t i = 0; i < options->sidecars.size(); ++i) {
     if (!options->json) std::fprintf(stderr, "se-bench: measuring %s ...\n", options->labels[i].c_str());
-    results.push_back(run_wire_bench(options->labels[i], options->sidecars[i], options->config));
+    BinaryResult result{options->labels[i], options->sidecars[i], {}};
+    if (options->run_fs) result.metrics = run_wire_bench(result.path, options->wire);
+    if (options->run_js) {
+      auto js = run_js_bench(result.path, options->js);
+      result.metrics.insert(result.metrics.end(), js.begin(), js.end());
+    }
+    results.push_back(std::move(result));
   }
   if (options->json) {
     print_json(*options, results);

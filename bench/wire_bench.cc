@@ -1,88 +1,22 @@
 #include "bench/wire_bench.h"
 
-#include <stdlib.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <deque>
-#include <filesystem>
 #include <functional>
 
-#include "client/client.h"
+#include "bench/sidecar_harness.h"
 
 namespace se::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using client::Client;
 using client::Result;
-
-constexpr auto kRequestTimeout = std::chrono::seconds(60);
-
-double elapsed_ms(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// A private TMPDIR for one sidecar process, removed with its contents afterwards.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "se-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-Result<std::unique_ptr<Client>> spawn(const std::string& path, const ScratchDir& tmpdir) {
-  client::ClientOptions options;
-  options.sidecar_path = path;
-  options.env["TMPDIR"] = tmpdir.path();
-  options.stderr_mode = client::StderrMode::kDiscard;
-  options.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kRequestTimeout);
-  return Client::spawn(options);
-}
-
-Metric latency_metric(std::string name, std::vector<double> samples) {
-  Metric metric{std::move(name), "ms", Direction::kLowerIsBetter, std::move(samples)};
-  if (metric.samples.empty()) return metric;
-  std::vector<double> sorted = metric.samples;
-  std::sort(sorted.begin(), sorted.end());
-  metric.min = sorted.front();
-  const size_t n = sorted.size();
-  metric.median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  metric.p95 = sorted[static_cast<size_t>(std::ceil(0.95 * static_cast<double>(n))) - 1];
-  return metric;
-}
-
-Metric throughput_metric(std::string name, size_t operations, double total_ms) {
-  Metric metric{std::move(name), "ops/s", Direction::kHigherIsBetter};
-  metric.value = total_ms > 0 ? static_cast<double>(operations) * 1000.0 / total_ms : 0;
-  return metric;
-}
-
-Metric failed_metric(std::string name, std::string unit, const std::string& error) {
-  Metric metric{std::move(name), std::move(unit),
-                unit == "ops/s" ? Direction::kHigherIsBetter : Direction::kLowerIsBetter};
-  metric.error = error;
-  return metric;
-}
 
 Result<std::vector<double>> measure_spawns(const std::string& path, size_t count) {
   std::vector<double> samples;
   for (size_t i = 0; i < count; ++i) {
     ScratchDir tmpdir;
     const auto start = Clock::now();
-    auto client = TRY_REQUEST(spawn(path, tmpdir));
+    auto client = TRY_REQUEST(spawn_sidecar(path, tmpdir));
     TRY_REQUEST(client->authenticate("se-bench", "bench"));
     samples.push_back(elapsed_ms(start));
   }
@@ -159,7 +93,7 @@ std::string bench_path(size_t i, size_t paths) {
   return "/workspace/bench/f" + std::to_string(i % paths) + ".txt";
 }
 
-void measure_file_ops(Client& client, const BenchConfig& config, std::vector<Metric>& metrics) {
+void measure_file_ops(Client& client, const WireBenchConfig& config, std::vector<Metric>& metrics) {
   const std::string content(config.file_bytes, 'a');
   const RequestFor write_request = [&](size_t i) {
     auto request = client::fs_call(wire::GuestFilesystemOperation::WRITE_FILE, bench_path(i, config.fs_paths));
@@ -207,46 +141,32 @@ void measure_file_ops(Client& client, const BenchConfig& config, std::vector<Met
 
 }  // namespace
 
-double headline(const Metric& metric) {
-  return metric.unit == "ops/s" ? metric.value : metric.median;
-}
-
-BinaryResult run_wire_bench(const std::string& label, const std::string& path, const BenchConfig& config) {
-  BinaryResult result{label, path, {}};
+std::vector<Metric> run_wire_bench(const std::string& path, const WireBenchConfig& config) {
+  std::vector<Metric> metrics;
   const std::string spawn_name = "spawn -> AuthenticatedResponse";
   auto spawns = measure_spawns(path, config.spawns);
-  result.metrics.push_back(spawns ? latency_metric(spawn_name, std::move(*spawns))
-                                  : failed_metric(spawn_name, "ms", spawns.error().to_string()));
+  metrics.push_back(spawns ? latency_metric(spawn_name, std::move(*spawns))
+                           : failed_metric(spawn_name, "ms", spawns.error().to_string()));
 
   const std::string create_name = "CreateVm -> VmCreatedResponse";
   const std::string dispose_name = "DisposeVm -> VmDisposedResponse";
-  ScratchDir tmpdir;
-  auto client = spawn(path, tmpdir);
-  Result<void> ready = client ? Result<void>() : std::unexpected(client.error());
-  if (ready) {
-    auto authenticated = (*client)->authenticate("se-bench", "bench");
-    if (!authenticated) ready = std::unexpected(authenticated.error());
-  }
-  if (ready) {
-    auto session = (*client)->open_session();
-    if (!session) ready = std::unexpected(session.error());
-  }
-  if (!ready) {
+  auto session = open_session(path);
+  if (!session) {
     for (const auto& name : {create_name, dispose_name}) {
-      result.metrics.push_back(failed_metric(name, "ms", ready.error().to_string()));
+      metrics.push_back(failed_metric(name, "ms", session.error().to_string()));
     }
-    return result;
+    return metrics;
   }
-  auto lifecycle = measure_vm_lifecycle(**client, config.vm_iterations);
+  auto lifecycle = measure_vm_lifecycle(*session->client, config.vm_iterations);
   if (lifecycle) {
-    result.metrics.push_back(latency_metric(create_name, std::move(lifecycle->create)));
-    result.metrics.push_back(latency_metric(dispose_name, std::move(lifecycle->dispose)));
+    metrics.push_back(latency_metric(create_name, std::move(lifecycle->create)));
+    metrics.push_back(latency_metric(dispose_name, std::move(lifecycle->dispose)));
   } else {
-    result.metrics.push_back(failed_metric(create_name, "ms", lifecycle.error().to_string()));
-    result.metrics.push_back(failed_metric(dispose_name, "ms", lifecycle.error().to_string()));
+    metrics.push_back(failed_metric(create_name, "ms", lifecycle.error().to_string()));
+    metrics.push_back(failed_metric(dispose_name, "ms", lifecycle.error().to_string()));
   }
-  measure_file_ops(**client, config, result.metrics);
-  return result;
+  measure_file_ops(*session->client, config, metrics);
+  return metrics;
 }
 
 }  // namespace se::bench

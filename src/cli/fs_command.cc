@@ -55,10 +55,7 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
-int request_failed(const client::RequestError& error) {
-  std::fprintf(stderr, "secure-exec: %s\n", error.to_string().c_str());
-  return kExitFailure;
-}
+int request_failed(const client::RequestError& error) { return report_failure(error.to_string()); }
 
 template <typename T>
 std::optional<T> parse_number(std::string_view text, int base = 10) {

@@ -5,14 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/exit_codes.h"
 #include "cli/vm_session.h"
 
 namespace se::cli {
-
-// Process exit codes of the CLI.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // a request failed: "secure-exec: <code>: <message>"
-inline constexpr int kExitUsage = 2;    // bad command line, or a command that is not supported yet
 
 // The help text of the fs command family.
 const char* fs_usage();

@@ -1,10 +1,12 @@
 // secure-exec: the command-line front end of the sidecar. Parses global flags, then dispatches to a
-// command (fs, run, version, help).
+// command (run, exec, fs, version, help).
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "cli/exit_codes.h"
 #include "cli/fs_command.h"
+#include "cli/run_command.h"
 #include "client/sidecar_locator.h"
 
 namespace se::cli {
@@ -16,10 +18,14 @@ constexpr const char* kUsage =
     "Usage: secure-exec [--sidecar PATH] [--trace] COMMAND [ARGS...]\n"
     "\n"
     "Commands:\n"
+    "  run [--mount-dir DIR] [--env K=V]... FILE [ARGS...]\n"
+    "                           run a JavaScript file in a fresh VM with this terminal attached and exit\n"
+    "                           with its exit code (see 'secure-exec run --help')\n"
+    "  exec [--mount-dir DIR] [--env K=V]... -- COMMAND [ARGS...]\n"
+    "                           run a command such as `node -e CODE` in a fresh VM the same way\n"
     "  fs demo                  write, read, list and stat a file in a fresh VM\n"
     "  fs OPERATION ... [-- OPERATION ...]\n"
     "                           run filesystem operations in one fresh VM (see 'secure-exec fs --help')\n"
-    "  run FILE                 run a JavaScript file in a fresh VM (not yet supported)\n"
     "  version                  print the versions of this tool and of the sidecar\n"
     "  help                     show this text\n"
     "\n"
@@ -53,15 +59,6 @@ int print_version(const GlobalOptions& options) {
   std::printf("sidecar: %s (id %s, max frame %u bytes)\n", path->c_str(), authenticated->sidecar_id.c_str(),
               authenticated->max_frame_bytes);
   return kExitOk;
-}
-
-int run_file(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::fprintf(stderr, "secure-exec: usage: secure-exec run FILE\n");
-    return kExitUsage;
-  }
-  std::fprintf(stderr, "secure-exec: run: running JavaScript is not yet supported by this build\n");
-  return kExitUsage;
 }
 
 int main_with_args(const std::vector<std::string>& argv) {
@@ -100,7 +97,8 @@ int main_with_args(const std::vector<std::string>& argv) {
   }
   if (command == "version") return print_version(options);
   if (command == "fs") return run_fs_command(options, rest);
-  if (command == "run") return run_file(rest);
+  if (command == "run") return run_script(options, rest);
+  if (command == "exec") return exec_command(options, rest);
   std::fprintf(stderr, "secure-exec: unknown command '%s'\nTry 'secure-exec --help'.\n", command.c_str());
   return kExitUsage;
 }

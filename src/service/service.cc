@@ -266,6 +266,9 @@ Handled<Service::HandlerOutput> Service::create_vm(const wire::OwnershipScope& s
   vm->execution = std::make_unique<Execution>(*vm, options_.event_sink, [this]() -> runtime::js::JsEngine& {
     return js_engine();
   });
+  // Isolates for this VM's heap limit are restored in the background from now on, so its first
+  // Execute finds one ready.
+  js_engine().prewarm(vm->config().limits.js_runtime.v8_heap_limit_mb);
   vms_.emplace(identity.vm_id, std::move(vm));
 
   HandlerOutput output;

@@ -29,7 +29,8 @@ class BlobStore {
     const Sha256 digest = sha256(bytes);
     std::lock_guard lock(mutex_);
     auto& slot = blobs_[digest];
-    if (auto existing = slot.lock(); existing && existing->bytes.size() == bytes.size()) return existing;
+    // Nothing may be released while the lock is held: a blob's deleter takes it too.
+    if (auto existing = slot.lock()) return existing;
     std::shared_ptr<const Blob> blob(new Blob{std::move(bytes), digest}, [this](const Blob* released) {
       forget(*released);
       delete released;
