@@ -3,7 +3,6 @@
 #include <string>
 
 #include "base/base64.h"
-#include "base/utf8.h"
 #include "service/wire_mapping.h"
 
 namespace se::service {
@@ -17,14 +16,8 @@ Handled<T> require(const std::optional<T>& field, const char* message) {
   return *field;
 }
 
-void set_content(wire::GuestFilesystemResultResponse& result, std::string bytes) {
-  if (is_valid_utf8(bytes)) {
-    result.content = std::move(bytes);
-    result.encoding = wire::RootFilesystemEntryEncoding::UTF8;
-  } else {
-    result.content = base64_encode(bytes);
-    result.encoding = wire::RootFilesystemEntryEncoding::BASE64;
-  }
+void set_content(wire::GuestFilesystemResultResponse& result, const std::string& bytes) {
+  set_wire_content(bytes, result.content, result.encoding);
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "base/base64.h"
-#include "base/utf8.h"
 #include "service/wire_mapping.h"
 
 namespace se::service {
@@ -23,18 +21,11 @@ Handled<T> stored(ErrorOr<T> result) {
 wire::RootFilesystemEntry stored_entry_to_wire(const kernel::SnapshotEntry& entry) {
   wire::RootFilesystemEntry result;
   result.path = entry.path;
-  result.kind = entry.kind == kernel::FsEntryKind::File        ? wire::RootFilesystemEntryKind::FILE
-                : entry.kind == kernel::FsEntryKind::Directory ? wire::RootFilesystemEntryKind::DIRECTORY
-                                                               : wire::RootFilesystemEntryKind::SYMLINK;
+  result.kind = kind_to_wire(entry.kind);
   result.mode = entry.mode;
   result.uid = entry.uid;
   result.gid = entry.gid;
-  if (entry.content) {
-    const std::string& bytes = entry.content->bytes;
-    const bool text = is_valid_utf8(bytes);
-    result.content = text ? bytes : base64_encode(bytes);
-    result.encoding = text ? wire::RootFilesystemEntryEncoding::UTF8 : wire::RootFilesystemEntryEncoding::BASE64;
-  }
+  if (entry.content) set_wire_content(entry.content->bytes, result.content, result.encoding);
   result.target = entry.target;
   result.executable = entry.kind == kernel::FsEntryKind::File && (entry.mode & 0111) != 0;
   return result;

@@ -17,15 +17,6 @@ config::EntryKind kind_from_wire(wire::RootFilesystemEntryKind kind) {
   return config::EntryKind::File;
 }
 
-wire::RootFilesystemEntryKind kind_to_wire(kernel::FsEntryKind kind) {
-  switch (kind) {
-    case kernel::FsEntryKind::File: return wire::RootFilesystemEntryKind::FILE;
-    case kernel::FsEntryKind::Directory: return wire::RootFilesystemEntryKind::DIRECTORY;
-    case kernel::FsEntryKind::Symlink: return wire::RootFilesystemEntryKind::SYMLINK;
-  }
-  return wire::RootFilesystemEntryKind::FILE;
-}
-
 config::PermissionMode mode_from_wire(wire::PermissionMode mode) {
   switch (mode) {
     case wire::PermissionMode::ALLOW: return config::PermissionMode::Allow;
@@ -64,6 +55,26 @@ std::optional<config::PermissionScope> scope_from_wire(const std::optional<WireS
 
 }  // namespace
 
+wire::RootFilesystemEntryKind kind_to_wire(kernel::FsEntryKind kind) {
+  switch (kind) {
+    case kernel::FsEntryKind::File: return wire::RootFilesystemEntryKind::FILE;
+    case kernel::FsEntryKind::Directory: return wire::RootFilesystemEntryKind::DIRECTORY;
+    case kernel::FsEntryKind::Symlink: return wire::RootFilesystemEntryKind::SYMLINK;
+  }
+  return wire::RootFilesystemEntryKind::FILE;
+}
+
+void set_wire_content(std::string_view bytes, std::optional<std::string>& content,
+                      std::optional<wire::RootFilesystemEntryEncoding>& encoding) {
+  if (is_valid_utf8(bytes)) {
+    content = std::string(bytes);
+    encoding = wire::RootFilesystemEntryEncoding::UTF8;
+  } else {
+    content = base64_encode(bytes);
+    encoding = wire::RootFilesystemEntryEncoding::BASE64;
+  }
+}
+
 config::RootFilesystemEntry entry_from_wire(const wire::RootFilesystemEntry& entry) {
   config::RootFilesystemEntry result;
   result.path = entry.path;
@@ -89,13 +100,7 @@ wire::RootFilesystemEntry entry_to_wire(const kernel::FsEntry& entry) {
   result.uid = entry.uid;
   result.gid = entry.gid;
   if (entry.kind == kernel::FsEntryKind::File) {
-    if (is_valid_utf8(entry.content)) {
-      result.content = entry.content;
-      result.encoding = wire::RootFilesystemEntryEncoding::UTF8;
-    } else {
-      result.content = base64_encode(entry.content);
-      result.encoding = wire::RootFilesystemEntryEncoding::BASE64;
-    }
+    set_wire_content(entry.content, result.content, result.encoding);
     result.executable = (entry.mode & 0111) != 0;
   } else if (entry.kind == kernel::FsEntryKind::Symlink) {
     result.target = entry.target;

@@ -2,6 +2,9 @@
 // that knows both sides (ARCHITECTURE.md). Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/permissions.h"
@@ -10,6 +13,12 @@
 #include "wire/protocol.h"
 
 namespace se::service {
+
+wire::RootFilesystemEntryKind kind_to_wire(kernel::FsEntryKind kind);
+// File content as the wire carries it: the bytes with UTF8 when they are valid UTF-8, else their
+// BASE64 text with BASE64.
+void set_wire_content(std::string_view bytes, std::optional<std::string>& content,
+                      std::optional<wire::RootFilesystemEntryEncoding>& encoding);
 
 config::RootFilesystemEntry entry_from_wire(const wire::RootFilesystemEntry& entry);
 // Snapshot/export form (spec/protocol.md s3.8): mode/uid/gid always present, file content UTF8

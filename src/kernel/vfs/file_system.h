@@ -1,5 +1,5 @@
-// The interface every VM filesystem implements: the in-memory inode store today, the overlay of
-// shared lower layers plus a writable upper later. Paths are validated and normalised by the caller
+// The interface every VM filesystem implements: the in-memory inode store and the overlay of
+// shared lower layers plus a writable upper. Paths are validated and normalised by the caller
 // (vfs/path.h); implementations resolve symlinks with Linux semantics and report errors in the
 // vocabulary of vfs/fs_errors.h. Permission checks and read-only locking live above (VmFilesystem).
 // Thread-safety: implementations are not thread-safe; the owning VM serialises calls.
