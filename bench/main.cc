@@ -39,6 +39,7 @@ struct Options {
   bool run_fs = true;
   bool run_js = true;
   bool json = false;
+  bool help = false;
 };
 
 struct BinaryResult {
@@ -68,6 +69,10 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (value) out = *value;
       return value.has_value();
     };
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+      return options;
+    }
     if (arg == "--sidecar") {
       const auto path = next();
       if (!path) return std::nullopt;
@@ -246,6 +251,10 @@ int main(int argc, char** argv) {
   if (!options) {
     std::fputs(kUsage, stderr);
     return 2;
+  }
+  if (options->help) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   std::vector<BinaryResult> results;
   for (size_t i = 0; i < options->sidecars.size(); ++i) {

@@ -55,7 +55,9 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
-int request_failed(const client::RequestError& error) { return report_failure(error.to_string()); }
+int request_failed(const client::RequestError& error) {
+  return report_failure(error.to_string());
+}
 
 template <typename T>
 std::optional<T> parse_number(std::string_view text, int base = 10) {
