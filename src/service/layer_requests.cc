@@ -16,21 +16,6 @@ Handled<T> stored(ErrorOr<T> result) {
   return kernel_error(error);
 }
 
-// The wire form of a stored entry: mode, owner, content (UTF8 when valid UTF-8, else BASE64) and
-// target wherever the entry has them; executable = a file with an execute bit (protocol.md s3.8).
-wire::RootFilesystemEntry stored_entry_to_wire(const kernel::SnapshotEntry& entry) {
-  wire::RootFilesystemEntry result;
-  result.path = entry.path;
-  result.kind = kind_to_wire(entry.kind);
-  result.mode = entry.mode;
-  result.uid = entry.uid;
-  result.gid = entry.gid;
-  if (entry.content) set_wire_content(entry.content->bytes, result.content, result.encoding);
-  result.target = entry.target;
-  result.executable = entry.kind == kernel::FsEntryKind::File && (entry.mode & 0111) != 0;
-  return result;
-}
-
 config::RootFilesystemMode mode_from_wire(wire::RootFilesystemMode mode) {
   return mode == wire::RootFilesystemMode::READ_ONLY ? config::RootFilesystemMode::ReadOnly
                                                      : config::RootFilesystemMode::Ephemeral;
@@ -61,7 +46,7 @@ Handled<wire::ResponsePayload> handle_layer_request(kernel::LayerStore& store,
   const std::vector<kernel::SnapshotEntry> entries = TRY_HANDLED(stored(store.export_snapshot(request.layer_id)));
   wire::SnapshotExportedResponse response{.layer_id = request.layer_id, .entries = {}};
   response.entries.reserve(entries.size());
-  for (const kernel::SnapshotEntry& entry : entries) response.entries.push_back(stored_entry_to_wire(entry));
+  for (const kernel::SnapshotEntry& entry : entries) response.entries.push_back(entry_to_wire(entry));
   return response;
 }
 

@@ -92,19 +92,37 @@ config::RootFilesystemEntry entry_from_wire(const wire::RootFilesystemEntry& ent
   return result;
 }
 
-wire::RootFilesystemEntry entry_to_wire(const kernel::FsEntry& entry) {
+namespace {
+
+// Path, kind, mode and owner, which every exported entry carries.
+template <typename Entry>
+wire::RootFilesystemEntry entry_metadata_to_wire(const Entry& entry) {
   wire::RootFilesystemEntry result;
   result.path = entry.path;
   result.kind = kind_to_wire(entry.kind);
   result.mode = entry.mode;
   result.uid = entry.uid;
   result.gid = entry.gid;
+  result.executable = entry.kind == kernel::FsEntryKind::File && (entry.mode & 0111) != 0;
+  return result;
+}
+
+}  // namespace
+
+wire::RootFilesystemEntry entry_to_wire(const kernel::FsEntry& entry) {
+  wire::RootFilesystemEntry result = entry_metadata_to_wire(entry);
   if (entry.kind == kernel::FsEntryKind::File) {
     set_wire_content(entry.content, result.content, result.encoding);
-    result.executable = (entry.mode & 0111) != 0;
   } else if (entry.kind == kernel::FsEntryKind::Symlink) {
     result.target = entry.target;
   }
+  return result;
+}
+
+wire::RootFilesystemEntry entry_to_wire(const kernel::SnapshotEntry& entry) {
+  wire::RootFilesystemEntry result = entry_metadata_to_wire(entry);
+  if (entry.content) set_wire_content(entry.content->bytes, result.content, result.encoding);
+  result.target = entry.target;
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include "config/permissions.h"
 #include "config/root_filesystem.h"
 #include "kernel/fs_types.h"
+#include "kernel/root_entries.h"
 #include "wire/protocol.h"
 
 namespace se::service {
@@ -24,6 +25,8 @@ config::RootFilesystemEntry entry_from_wire(const wire::RootFilesystemEntry& ent
 // Snapshot/export form (spec/protocol.md s3.8): mode/uid/gid always present, file content UTF8
 // when valid UTF-8 else BASE64, symlink target, executable = file with any execute bit.
 wire::RootFilesystemEntry entry_to_wire(const kernel::FsEntry& entry);
+// A stored (imported) layer entry exports exactly as imported: content and target wherever present.
+wire::RootFilesystemEntry entry_to_wire(const kernel::SnapshotEntry& entry);
 std::vector<wire::RootFilesystemEntry> entries_to_wire(const std::vector<kernel::FsEntry>& entries);
 
 config::PermissionsPolicy policy_from_wire(const wire::PermissionsPolicy& policy);
