@@ -68,4 +68,8 @@ Unexpected read_only(std::string_view path) {
   return with_path(EROFS, "read-only filesystem: ", path);
 }
 
+Unexpected not_a_symlink(std::string_view path) {
+  return fail(EINVAL, "invalid argument, readlink '" + std::string(path) + "'");
+}
+
 }  // namespace se::kernel::vfs

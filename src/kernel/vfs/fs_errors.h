@@ -34,5 +34,7 @@ Unexpected not_permitted(std::string_view op, std::string_view path);
 Unexpected symlink_loop();
 // EROFS "read-only filesystem: {path}".
 Unexpected read_only(std::string_view path);
+// EINVAL "invalid argument, readlink 'p'": readlink of something that is not a symlink.
+Unexpected not_a_symlink(std::string_view path);
 
 }  // namespace se::kernel::vfs

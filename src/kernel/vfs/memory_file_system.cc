@@ -238,9 +238,7 @@ ErrorOr<FileStat> MemoryFileSystem::stat(std::string_view path, bool follow) {
 ErrorOr<std::string> MemoryFileSystem::read_link(std::string_view path) {
   const Walk found = TRY(walk(path, false, false));
   if (!found.node) return no_such_file(path);
-  if (found.node->kind != FsEntryKind::Symlink) {
-    return fail(EINVAL, "invalid argument, readlink '" + std::string(path) + "'");
-  }
+  if (found.node->kind != FsEntryKind::Symlink) return not_a_symlink(path);
   return found.node->data;
 }
 
