@@ -46,3 +46,11 @@ internal.notImplemented = (what) =>
   internal.codedError(Error, 'ERR_NOT_IMPLEMENTED', `${what} is not implemented in this runtime`);
 
 internal.freeze = ObjectFreeze;
+
+// Builtin modules: name without the `node:` prefix -> a loader returning the module's exports.
+// The module loader calls each loader once, on the first require/import, and caches the result.
+// Loaders run in a guest process, never while the snapshot is built.
+internal.builtinLoaders = { __proto__: null };
+internal.defineBuiltin = (name, load) => {
+  internal.builtinLoaders[name] = load;
+};
