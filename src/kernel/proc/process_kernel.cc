@@ -2,6 +2,8 @@
 // signal, descriptor, pipe and terminal calls (which live in the process_kernel_*.cc files).
 #include "kernel/proc/process_kernel.h"
 
+#include <algorithm>
+
 #include <limits>
 #include <utility>
 
@@ -36,6 +38,9 @@ void ProcessKernel::Guard::run(const std::vector<Notice>& notices) {
         break;
       case Notice::Kind::Resume:
         notice.driver->resume(notice.pid);
+        break;
+      case Notice::Kind::IoReady:
+        notice.driver->io_ready(notice.pid);
         break;
     }
   }
@@ -166,6 +171,12 @@ void ProcessKernel::wake_waiters_of(Pid pid) {
 void ProcessKernel::notify_readiness() {
   ++readiness_generation_;
   readiness_changed_.notify_all();
+  for (const auto& [pid, driver] : io_watchers_) {
+    const bool pending = std::any_of(notices_.begin(), notices_.end(), [&](const Notice& notice) {
+      return notice.kind == Notice::Kind::IoReady && notice.pid == pid;
+    });
+    if (!pending) notices_.push_back(Notice{driver, pid, 0, Notice::Kind::IoReady});
+  }
 }
 
 void ProcessKernel::process_state_changed() {

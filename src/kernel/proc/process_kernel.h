@@ -254,6 +254,10 @@ class ProcessKernel {
   ErrorOr<std::vector<FdInfo>> list_fds(Pid pid);
   // poll(2) over pipes, PTYs, files and devices; timeout nullopt waits without limit.
   ErrorOr<size_t> poll(Pid pid, std::vector<PollFd>& fds, std::optional<std::chrono::milliseconds> timeout);
+  // While on, the process's driver gets io_ready() after every readiness change (how an event loop
+  // that sleeps outside the kernel learns that a non-blocking read or write may now progress).
+  // ESRCH for an unknown or exited process.
+  ErrorOr<void> set_io_watch(Pid pid, bool watching);
 
   // --- pipes (process_kernel_pipes.cc) ---
   // pipe2(2) with O_NONBLOCK / O_CLOEXEC. EAGAIN "maximum pipe count reached" (maxPipes).
@@ -302,7 +306,7 @@ class ProcessKernel {
   };
   // A driver callback collected under the lock and run after it is released.
   struct Notice {
-    enum class Kind { Deliver, Terminate, Stop, Resume };
+    enum class Kind { Deliver, Terminate, Stop, Resume, IoReady };
     std::shared_ptr<ProcessDriver> driver;
     Pid pid = 0;
     int signal = 0;
@@ -404,6 +408,7 @@ class ProcessKernel {
   uint64_t process_state_generation_ = 0;
   std::condition_variable readiness_changed_;  // poll
   uint64_t readiness_generation_ = 0;
+  std::map<Pid, std::shared_ptr<ProcessDriver>> io_watchers_;  // set_io_watch
   std::vector<Notice> notices_;
   uint64_t next_description_id_ = 1;
   uint64_t open_fds_ = 0;       // descriptors in every table

@@ -286,6 +286,16 @@ ErrorOr<std::vector<FdInfo>> ProcessKernel::list_fds(Pid pid) {
   return infos;
 }
 
+ErrorOr<void> ProcessKernel::set_io_watch(Pid pid, bool watching) {
+  Guard guard(*this);
+  Process* process = TRY(live_process(pid));
+  if (watching && process->driver)
+    io_watchers_[pid] = process->driver;
+  else
+    io_watchers_.erase(pid);
+  return {};
+}
+
 int16_t ProcessKernel::poll_events(const OpenFileDescription& description, int16_t requested) const {
   int16_t events = 0;
   switch (description.kind) {

@@ -163,6 +163,7 @@ void ProcessKernel::mark_exited(Process& process, int exit_code, int term_signal
   process.unreported_continue = false;
   process.pending = SignalSet();
   process.deliverable = SignalSet();
+  io_watchers_.erase(process.pid);
   close_all_fds(process);
   reparent_children(process);
 

@@ -44,6 +44,10 @@ class ProcessDriver {
   virtual void stop(Pid /*pid*/, int /*signal*/) {}
   // The process was continued by SIGCONT.
   virtual void resume(Pid /*pid*/) {}
+  // The process watches I/O readiness (ProcessKernel::set_io_watch) and a descriptor of the VM may
+  // have become readable, writable or hung up: an event loop polls its descriptors without
+  // blocking. Coalesced per kernel call; spurious wake-ups are possible.
+  virtual void io_ready(Pid /*pid*/) {}
 };
 
 struct Process {

@@ -349,5 +349,27 @@ TEST(PipeTest, PipeBombStopsAtMaxPipesAndRecovers) {
   EXPECT_EQ(*f.kernel->read(pid, again->read_fd, 10), "ok");
 }
 
+TEST(PipeTest, AnIoWatcherHearsOfDataAndHangUpUntilItStopsWatching) {
+  KernelFixture f;
+  Pid reader = f.spawn_top();
+  Pid writer = f.spawn_top();
+  auto fds = *f.kernel->pipe(reader, kOpenNonBlock);
+  const RecordingDriver::Event ready{"io_ready", reader, 0};
+  ASSERT_TRUE(f.kernel->set_io_watch(reader, true));
+  ASSERT_TRUE(f.kernel->write(reader, fds.write_fd, "data"));
+  EXPECT_TRUE(f.driver->saw(ready));
+  EXPECT_FALSE(f.driver->saw({"io_ready", writer, 0}));  // only watchers are told
+  f.driver->clear();
+  ASSERT_TRUE(f.kernel->close(reader, fds.write_fd));  // hang-up is a readiness change too
+  EXPECT_TRUE(f.driver->saw(ready));
+  EXPECT_EQ(*f.kernel->read(reader, fds.read_fd, 10), "data");
+  ASSERT_TRUE(f.kernel->set_io_watch(reader, false));
+  f.driver->clear();
+  auto more = *f.kernel->pipe(reader, kOpenNonBlock);
+  ASSERT_TRUE(f.kernel->write(reader, more.write_fd, "x"));
+  EXPECT_FALSE(f.driver->saw(ready));
+  EXPECT_EQ(error_of(f.kernel->set_io_watch(9999, true)).substr(0, 5), "ESRCH");
+}
+
 }  // namespace
 }  // namespace se::kernel::testing

@@ -43,6 +43,7 @@ class RecordingDriver : public ProcessDriver {
   void terminate(Pid pid, int signal) override { record({"terminate", pid, signal}); }
   void stop(Pid pid, int signal) override { record({"stop", pid, signal}); }
   void resume(Pid pid) override { record({"resume", pid, 18}); }
+  void io_ready(Pid pid) override { record({"io_ready", pid, 0}); }
 
   std::vector<Event> events() {
     std::lock_guard lock(mutex_);
