@@ -22,6 +22,7 @@ constexpr auto kProcessTimeout = std::chrono::milliseconds(30000);
 constexpr auto kKillTimeout = std::chrono::milliseconds(3000);
 
 const std::string kColdStart = "JS cold start: CreateVm -> first stdout";
+const std::string kFreshAuthenticated = "JS fresh sidecar: spawn -> Authenticated";
 const std::string kFreshStart = "JS fresh sidecar: spawn -> first stdout";
 const std::string kWarmFirstOutput = "JS warm exec: Execute -> first stdout";
 const std::string kWarmExit = "JS warm exec: Execute -> exit event";
@@ -117,19 +118,25 @@ Result<std::vector<double>> measure_cold_starts(Client& client, size_t count) {
   return samples;
 }
 
-Result<std::vector<double>> measure_fresh_starts(const std::string& path, size_t count) {
-  std::vector<double> samples;
+struct FreshStartSamples {
+  std::vector<double> authenticated;
+  std::vector<double> first_stdout;
+};
+
+Result<FreshStartSamples> measure_fresh_starts(const std::string& path, size_t count) {
+  FreshStartSamples samples;
   for (size_t i = 0; i < count; ++i) {
     ScratchDir tmpdir;
     const auto start = Clock::now();
     auto client = TRY_REQUEST(spawn_sidecar(path, tmpdir));
     TRY_REQUEST(client->authenticate("se-bench", "bench"));
+    samples.authenticated.push_back(elapsed_ms(start));
     TRY_REQUEST(client->open_session());
     auto vm = TRY_REQUEST(create_vm(*client));
     TRY_REQUEST(client->write_file(vm, kHelloPath, kHelloSource));
     TRY_REQUEST(client->execute(vm, run_script("fresh", kHelloPath)));
     ProcessWatch watch(*client, vm, "fresh");
-    samples.push_back(elapsed_ms(start, TRY_REQUEST(watch.first_stdout(kProcessTimeout))));
+    samples.first_stdout.push_back(elapsed_ms(start, TRY_REQUEST(watch.first_stdout(kProcessTimeout))));
     TRY_REQUEST(watch.exited(kProcessTimeout));
   }
   return samples;
@@ -198,15 +205,22 @@ std::vector<Metric> run_js_bench(const std::string& path, const JsBenchConfig& c
   std::vector<Metric> metrics;
   auto session = open_session(path);
   if (!session) {
-    for (const auto* name :
-         {&kColdStart, &kFreshStart, &kWarmFirstOutput, &kWarmExit, &kExitLatency, &kKillSigkill, &kKillSigterm}) {
+    for (const auto* name : {&kColdStart, &kFreshAuthenticated, &kFreshStart, &kWarmFirstOutput, &kWarmExit,
+                             &kExitLatency, &kKillSigkill, &kKillSigterm}) {
       metrics.push_back(failed_metric(*name, "ms", session.error().to_string()));
     }
     return metrics;
   }
   Client& client = *session->client;
   metrics.push_back(latency_or_failure(kColdStart, measure_cold_starts(client, config.cold_starts)));
-  metrics.push_back(latency_or_failure(kFreshStart, measure_fresh_starts(path, config.fresh_starts)));
+  auto fresh = measure_fresh_starts(path, config.fresh_starts);
+  if (fresh) {
+    metrics.push_back(latency_metric(kFreshAuthenticated, std::move(fresh->authenticated)));
+    metrics.push_back(latency_metric(kFreshStart, std::move(fresh->first_stdout)));
+  } else {
+    metrics.push_back(failed_metric(kFreshAuthenticated, "ms", fresh.error().to_string()));
+    metrics.push_back(failed_metric(kFreshStart, "ms", fresh.error().to_string()));
+  }
   auto warm = measure_warm_execs(client, config.execs);
   if (warm) {
     metrics.push_back(latency_metric(kWarmFirstOutput, std::move(warm->first_stdout)));

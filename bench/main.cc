@@ -1,6 +1,7 @@
 // se-bench: drives one or more sidecar binaries over the wire and prints their end-to-end numbers
 // side by side (a table, or JSON with --json). With two binaries a ratio column compares the
-// first against the second and says which one is better. `--only fs|js` runs one part.
+// first against the second and says which one is better. `--only PART[,PART]` picks the parts
+// (fs, js, layers by default; scale, the long one, only when named).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -10,17 +11,21 @@
 #include <vector>
 
 #include "bench/js_bench.h"
+#include "bench/layer_bench.h"
+#include "bench/scale_bench.h"
 #include "bench/wire_bench.h"
 
 namespace se::bench {
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: se-bench --sidecar PATH [--sidecar PATH2 ...] [--label NAME ...] [--only fs|js] [--json]\n"
+    "Usage: se-bench --sidecar PATH [--sidecar PATH2 ...] [--label NAME ...] [--only PART[,PART...]] [--json]\n"
     "                [--spawns N] [--iterations N] [--fs-ops N]\n"
-    "                [--cold-starts N] [--fresh-starts N] [--execs N] [--kills N]\n"
+    "                [--cold-starts N] [--fresh-starts N] [--execs N] [--kills N] [--layer-iterations N]\n"
+    "                [--idle-vms N] [--idle-processes N] [--vm-cycles N] [--lower-vms N] [--scale-budget S]\n"
     "\n"
-    "Measures each sidecar binary in fresh processes, each with its own TMPDIR.\n"
+    "Measures each sidecar binary in fresh processes, each with its own TMPDIR. Parts: fs, js, layers\n"
+    "(the default, a few minutes) and scale (long; only with --only, e.g. --only scale).\n"
     "fs part: spawn -> AuthenticatedResponse (--spawns, default 20), CreateVm and DisposeVm latency\n"
     "  (--iterations VMs, each disposed, default 40), 4 KiB WRITE_FILE / READ_FILE throughput over 64\n"
     "  paths, one at a time and with 32 in flight (--fs-ops each, default 2000).\n"
@@ -28,7 +33,16 @@ constexpr const char* kUsage =
     "  console.log(\"hi\") in a sidecar that already ran a VM (--cold-starts, default 20) and spawn ->\n"
     "  first stdout in a fresh sidecar (--fresh-starts, default 5); warm exec, another process in the same\n"
     "  VM: Execute -> first stdout and -> exit event, last output -> exit event (--execs, default 40);\n"
-    "  KillProcess SIGKILL and SIGTERM -> exit event for a busy for(;;){} loop (--kills each, default 10).\n"
+    "  KillProcess SIGKILL and SIGTERM -> exit event for a busy for(;;){} loop (--kills each, default 10);\n"
+    "  spawn -> AuthenticatedResponse is also reported for the fresh sidecars.\n"
+    "layers part: SnapshotRootFilesystem of a fresh VM, ImportSnapshot of those entries, ExportSnapshot\n"
+    "  of that layer, CreateVm with them as a shared snapshot lower (--layer-iterations each, default 20).\n"
+    "scale part, each in a fresh sidecar, RSS from /proc/<pid>/status: idle JS processes blocked on stdin\n"
+    "  (--idle-processes over --idle-vms, default 1000 over 100), RSS per live process and the time for\n"
+    "  all to echo a stdin line; RSS slope over create/execute/dispose VM cycles (--vm-cycles, default\n"
+    "  1000); RSS growth of --lower-vms VMs (default 100) over one 10 MiB snapshot lower beyond as many\n"
+    "  VMs over the default root. A binary that cannot keep up fails the metric with the reason, or\n"
+    "  stops at --scale-budget seconds per metric (default 120) with a note.\n"
     "Labels default to A, B, ... With two binaries the ratio column is first/second.\n";
 
 struct Options {
@@ -36,8 +50,12 @@ struct Options {
   std::vector<std::string> labels;
   WireBenchConfig wire;
   JsBenchConfig js;
+  LayerBenchConfig layers;
+  ScaleBenchConfig scale;
   bool run_fs = true;
   bool run_js = true;
+  bool run_layers = true;
+  bool run_scale = false;
   bool json = false;
   bool help = false;
 };
@@ -53,6 +71,29 @@ std::optional<size_t> parse_count(const std::string& text) {
   const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || value == 0) return std::nullopt;
   return static_cast<size_t>(value);
+}
+
+// "fs,js" -> exactly those parts. False for an unknown or empty part.
+bool select_parts(const std::string& list, Options& options) {
+  options.run_fs = options.run_js = options.run_layers = options.run_scale = false;
+  size_t begin = 0;
+  for (;;) {
+    const size_t end = std::min(list.find(',', begin), list.size());
+    const std::string part = list.substr(begin, end - begin);
+    if (part == "fs") {
+      options.run_fs = true;
+    } else if (part == "js") {
+      options.run_js = true;
+    } else if (part == "layers") {
+      options.run_layers = true;
+    } else if (part == "scale") {
+      options.run_scale = true;
+    } else {
+      return false;
+    }
+    if (end == list.size()) return true;
+    begin = end + 1;
+  }
 }
 
 std::optional<Options> parse_args(int argc, char** argv) {
@@ -82,10 +123,8 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (!label) return std::nullopt;
       options.labels.push_back(*label);
     } else if (arg == "--only") {
-      const auto part = next();
-      if (!part || (*part != "fs" && *part != "js")) return std::nullopt;
-      options.run_fs = *part == "fs";
-      options.run_js = *part == "js";
+      const auto parts = next();
+      if (!parts || !select_parts(*parts, options)) return std::nullopt;
     } else if (arg == "--iterations") {
       if (!count_into(options.wire.vm_iterations)) return std::nullopt;
     } else if (arg == "--spawns") {
@@ -100,6 +139,20 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (!count_into(options.js.execs)) return std::nullopt;
     } else if (arg == "--kills") {
       if (!count_into(options.js.kills)) return std::nullopt;
+    } else if (arg == "--layer-iterations") {
+      if (!count_into(options.layers.iterations)) return std::nullopt;
+    } else if (arg == "--idle-vms") {
+      if (!count_into(options.scale.idle_vms)) return std::nullopt;
+    } else if (arg == "--idle-processes") {
+      if (!count_into(options.scale.idle_processes)) return std::nullopt;
+    } else if (arg == "--vm-cycles") {
+      if (!count_into(options.scale.vm_cycles)) return std::nullopt;
+    } else if (arg == "--lower-vms") {
+      if (!count_into(options.scale.lower_vms)) return std::nullopt;
+    } else if (arg == "--scale-budget") {
+      size_t seconds = 0;
+      if (!count_into(seconds)) return std::nullopt;
+      options.scale.budget = std::chrono::seconds(seconds);
     } else if (arg == "--json") {
       options.json = true;
     } else {
@@ -137,6 +190,10 @@ std::string cell(const Metric* metric) {
   char text[96];
   if (metric->unit == "ops/s") {
     std::snprintf(text, sizeof text, "%.0f ops/s", metric->value);
+  } else if (metric->unit != "ms") {
+    std::snprintf(text, sizeof text, "%.3f %s", metric->value, metric->unit.c_str());
+  } else if (metric->samples.size() == 1) {
+    std::snprintf(text, sizeof text, "%.3f", metric->median);
   } else {
     std::snprintf(text, sizeof text, "%.3f / %.3f / %.3f", metric->min, metric->median, metric->p95);
   }
@@ -170,8 +227,16 @@ void print_table(const Options& options, const std::vector<BinaryResult>& result
     std::printf("se-bench js: %zu cold starts, %zu fresh sidecars, %zu warm execs, %zu kills per signal\n",
                 options.js.cold_starts, options.js.fresh_starts, options.js.execs, options.js.kills);
   }
+  if (options.run_layers) std::printf("se-bench layers: %zu samples per metric\n", options.layers.iterations);
+  if (options.run_scale) {
+    std::printf(
+        "se-bench scale: %zu idle processes over %zu VMs, %zu VM cycles, %zu VMs over a %zu MiB lower, budget %lld "
+        "s\n",
+        options.scale.idle_processes, options.scale.idle_vms, options.scale.vm_cycles, options.scale.lower_vms,
+        options.scale.lower_mib, static_cast<long long>(options.scale.budget.count()));
+  }
   for (const auto& result : results) std::printf("  %s = %s\n", result.label.c_str(), result.path.c_str());
-  std::printf("latencies in ms as min / median / p95; throughput in operations per second\n\n");
+  std::printf("latencies in ms as min / median / p95 (one sample: the value); throughput in operations per second\n\n");
 
   const bool with_ratio = results.size() == 2;
   std::printf("%-44s", "metric");
@@ -192,6 +257,8 @@ void print_table(const Options& options, const std::vector<BinaryResult>& result
     for (const auto& metric : result.metrics) {
       if (!metric.error.empty()) {
         std::printf("\n%s: %s failed: %s", result.label.c_str(), metric.name.c_str(), metric.error.c_str());
+      } else if (!metric.note.empty()) {
+        std::printf("\n%s: %s: %s", result.label.c_str(), metric.name.c_str(), metric.note.c_str());
       }
     }
   }
@@ -212,6 +279,12 @@ void print_json(const Options& options, const std::vector<BinaryResult>& results
                            {"execs", options.js.execs},
                            {"kills", options.js.kills}};
   }
+  if (options.run_layers) out["config"]["layers"] = {{"iterations", options.layers.iterations}};
+  if (options.run_scale) {
+    out["config"]["scale"] = {{"idleVms", options.scale.idle_vms},   {"idleProcesses", options.scale.idle_processes},
+                              {"vmCycles", options.scale.vm_cycles}, {"lowerVms", options.scale.lower_vms},
+                              {"lowerMib", options.scale.lower_mib}, {"budgetSeconds", options.scale.budget.count()}};
+  }
   out["binaries"] = nlohmann::json::array();
   for (const auto& result : results) {
     nlohmann::json metrics = nlohmann::json::object();
@@ -219,11 +292,12 @@ void print_json(const Options& options, const std::vector<BinaryResult>& results
       nlohmann::json m = {{"unit", metric.unit}};
       if (!metric.error.empty()) {
         m["error"] = metric.error;
-      } else if (metric.unit == "ops/s") {
+      } else if (metric.unit != "ms") {
         m["value"] = metric.value;
       } else {
         m.update({{"n", metric.samples.size()}, {"min", metric.min}, {"median", metric.median}, {"p95", metric.p95}});
       }
+      if (!metric.note.empty()) m["note"] = metric.note;
       metrics[metric.name] = m;
     }
     out["binaries"].push_back({{"label", result.label}, {"path", result.path}, {"metrics", metrics}});
@@ -261,10 +335,12 @@ int main(int argc, char** argv) {
     if (!options->json) std::fprintf(stderr, "se-bench: measuring %s ...\n", options->labels[i].c_str());
     BinaryResult result{options->labels[i], options->sidecars[i], {}};
     if (options->run_fs) result.metrics = run_wire_bench(result.path, options->wire);
-    if (options->run_js) {
-      auto js = run_js_bench(result.path, options->js);
-      result.metrics.insert(result.metrics.end(), js.begin(), js.end());
-    }
+    auto append = [&](std::vector<Metric> metrics) {
+      result.metrics.insert(result.metrics.end(), metrics.begin(), metrics.end());
+    };
+    if (options->run_js) append(run_js_bench(result.path, options->js));
+    if (options->run_layers) append(run_layer_bench(result.path, options->layers));
+    if (options->run_scale) append(run_scale_bench(result.path, options->scale));
     results.push_back(std::move(result));
   }
   if (options->json) {

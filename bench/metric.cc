@@ -23,15 +23,22 @@ Metric throughput_metric(std::string name, size_t operations, double total_ms) {
   return metric;
 }
 
+Metric value_metric(std::string name, std::string unit, double value, Direction direction) {
+  Metric metric{std::move(name), std::move(unit), direction};
+  metric.value = value;
+  return metric;
+}
+
 Metric failed_metric(std::string name, std::string unit, const std::string& error) {
-  Metric metric{std::move(name), std::move(unit),
-                unit == "ops/s" ? Direction::kHigherIsBetter : Direction::kLowerIsBetter};
+  // Decided before `unit` is moved into the metric.
+  const Direction direction = unit == "ops/s" ? Direction::kHigherIsBetter : Direction::kLowerIsBetter;
+  Metric metric{std::move(name), std::move(unit), direction};
   metric.error = error;
   return metric;
 }
 
 double headline(const Metric& metric) {
-  return metric.unit == "ops/s" ? metric.value : metric.median;
+  return metric.unit == "ms" ? metric.median : metric.value;
 }
 
 }  // namespace se::bench

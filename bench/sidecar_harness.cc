@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace se::bench {
 
@@ -34,10 +35,10 @@ client::Result<SidecarSession> open_session(const std::string& path) {
   return session;
 }
 
-client::Result<client::VmHandle> create_vm(client::Client& client) {
+client::Result<client::VmHandle> create_vm(client::Client& client, const std::string& config) {
   wire::CreateVmRequest request;
   request.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;
-  request.config = client::kAllowAllConfig;
+  request.config = config;
   auto created = TRY_REQUEST(client.expect<wire::VmCreatedResponse>(
       client::session_scope(client.connection_id(), client.session_id()), std::move(request)));
   return client::VmHandle{client.connection_id(), client.session_id(), std::move(created.vm_id), {}};
@@ -49,6 +50,15 @@ client::Result<void> dispose_vm(client::Client& client, const client::VmHandle& 
   TRY_REQUEST(client.expect<wire::VmDisposedResponse>(vm.ownership(), request));
   client.connection().take_events();
   return {};
+}
+
+std::optional<uint64_t> resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6));
+  }
+  return std::nullopt;
 }
 
 }  // namespace se::bench

@@ -1,10 +1,14 @@
 // What every se-bench measurement starts from: a sidecar process with its own TMPDIR (removed
-// afterwards) and stderr discarded, driven by the C++ client, plus the clock helpers.
+// afterwards) and stderr discarded, driven by the C++ client, plus the clock and memory helpers.
 // Thread-safety: single-threaded use.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "client/client.h"
@@ -43,9 +47,13 @@ struct SidecarSession {
 };
 client::Result<SidecarSession> open_session(const std::string& path);
 
-// CreateVm (allow-all JavaScript VM) in the client's session, without waiting for lifecycle events.
-client::Result<client::VmHandle> create_vm(client::Client& client);
+// CreateVm (allow-all JavaScript VM, or `config` JSON) in the client's session, without waiting
+// for lifecycle events.
+client::Result<client::VmHandle> create_vm(client::Client& client, const std::string& config = client::kAllowAllConfig);
 // DisposeVm, then drops every queued event (lifecycle and process events of the disposed VM).
 client::Result<void> dispose_vm(client::Client& client, const client::VmHandle& vm);
+
+// The resident set of a process (VmRSS of /proc/<pid>/status) in KiB; nullopt once it is gone.
+std::optional<uint64_t> resident_kib(pid_t pid);
 
 }  // namespace se::bench

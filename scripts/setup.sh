@@ -4,7 +4,8 @@
 #   - apt packages: compilers, CMake/Ninja, GoogleTest, Google Benchmark, nlohmann-json, clang
 #     (libFuzzer, sanitizers) and the runtime libraries V8 (libnode108) links against;
 #   - V8 10.2 from Debian's libnode108/libnode-dev, unpacked into third_party/_deps/libnode with
-#     `apt-get download` + `dpkg -x` (installing those .debs conflicts with the machine's Node.js).
+#     `apt-get download` + `dpkg -x` (installing those .debs conflicts with the machine's Node.js);
+#   - the npm packages of js/ (esbuild and the guest polyfills), with `npm ci`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps="$root/third_party/_deps"
@@ -41,5 +42,17 @@ if [ ! -f "$libnode/usr/include/node/v8.h" ] || [ ! -e "$libnode/usr/lib/x86_64-
   for deb in "$deps"/debs/libnode*.deb; do dpkg -x "$deb" "$libnode"; done
   # libnode-dev's unversioned symlink is what the linker looks for.
   ln -sf libnode.so.108 "$libnode/usr/lib/x86_64-linux-gnu/libnode.so"
+fi
+# The npm polyfills bundled into the guest snapshot (js/), exactly as the committed lockfile
+# says; skipped when node_modules already matches it.
+js="$root/js"
+if ! command -v npm >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+if ! cmp -s "$js/package-lock.json" "$js/node_modules/.se-installed-lock.json"; then
+  echo "setup: npm ci in js/" >&2
+  ( cd "$js" && npm ci --no-audit --no-fund --loglevel=error )
+  cp "$js/package-lock.json" "$js/node_modules/.se-installed-lock.json"
 fi
 echo "setup: ok" >&2

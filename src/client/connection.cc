@@ -22,12 +22,23 @@ struct ResponseSlot {
   std::optional<wire::ResponseFrame> frame;
 };
 
+// The frame being read from the sidecar's stdout. Only the thread holding the read role touches
+// it, so a waiter that reaches its deadline mid-frame leaves the rest to the next reader.
+struct PartialFrame {
+  uint8_t prefix[4] = {};
+  size_t prefix_got = 0;
+  wire::Bytes payload;
+  size_t payload_got = 0;
+};
+
 // Everything the reader thread, the callback thread and PendingResponse handles share.
 struct ConnectionState {
   mutable std::mutex mutex;
-  std::condition_variable responses_changed;
-  std::condition_variable events_changed;
+  // Responses, events, the read role and the end of the stream: what waiting callers wait for.
+  std::condition_variable changed;
   std::condition_variable sidecar_requests_changed;
+  // The background reader's sleep while callers read; only shutdown notifies it.
+  std::condition_variable background_wake;
 
   std::map<int64_t, std::shared_ptr<ResponseSlot>> pending;
   std::deque<wire::EventFrame> events;
@@ -41,13 +52,35 @@ struct ConnectionState {
   std::vector<wire::ProtocolFrame> received;
   bool closed = false;
   std::string close_reason;
+
+  // Fixed at start.
+  int output_fd = -1;
+  int wake_fd = -1;  // eventfd: readable once the connection shuts down
+  bool trace = false;
+  bool record_frames = false;
+  size_t event_queue_capacity = 0;
+
+  // The read role: one thread at a time reads the sidecar's stdout, preferably a caller waiting
+  // for a response or event (its answer then wakes it directly instead of through a hand-off).
+  bool reading = false;
+  size_t waiters = 0;  // callers inside await()
+  std::chrono::steady_clock::time_point last_caller_read;
+  PartialFrame partial;
 };
 
 }  // namespace detail
 
 namespace {
 
-enum class ReadStatus { kOk, kEof, kStopped, kError };
+using Clock = std::chrono::steady_clock;
+using Deadline = std::optional<Clock::time_point>;
+
+// After a caller read its own answer, the background reader leaves the stream alone this long:
+// the same caller usually sends its next request at once, and taking the role back after every
+// response would reinstate the hand-off the caller reads to avoid.
+constexpr auto kCallerReadGrace = std::chrono::milliseconds(2);
+
+enum class ReadStatus { kFrame, kTimeout, kEof, kStopped, kError, kOversized };
 
 std::string frame_json(const wire::ProtocolFrame& frame) {
   return wire::to_json_value(frame).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -57,33 +90,172 @@ void trace_frame(const char* direction, const wire::ProtocolFrame& frame) {
   std::fprintf(stderr, "%s %s\n", direction, frame_json(frame).c_str());
 }
 
-// Reads exactly `size` bytes from `fd`, waking up when `wake_fd` becomes readable. `got` reports
-// how many bytes arrived before an EOF.
-ReadStatus read_exact(int fd, int wake_fd, uint8_t* out, size_t size, size_t& got) {
-  got = 0;
-  while (got < size) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+uint32_t prefix_length(const uint8_t* prefix) {
+  return (uint32_t{prefix[0]} << 24) | (uint32_t{prefix[1]} << 16) | (uint32_t{prefix[2]} << 8) | uint32_t{prefix[3]};
+}
+
+// Continues state.partial until it holds a whole frame, which is moved into `payload`. Waits in
+// poll() until `deadline` (none: indefinitely) and stops as soon as wake_fd becomes readable.
+// Call only while holding the read role, without the mutex.
+ReadStatus read_frame(detail::ConnectionState& state, const Deadline& deadline, wire::Bytes& payload) {
+  auto& partial = state.partial;
+  for (;;) {
+    if (partial.prefix_got == sizeof partial.prefix && partial.payload_got == partial.payload.size()) {
+      payload = std::move(partial.payload);
+      partial = {};
+      return ReadStatus::kFrame;
+    }
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left = *deadline - Clock::now();
+      if (left <= Clock::duration::zero()) return ReadStatus::kTimeout;
+      timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+    }
+    pollfd fds[2] = {{state.output_fd, POLLIN, 0}, {state.wake_fd, POLLIN, 0}};
+    if (::poll(fds, 2, timeout_ms) < 0) {
       if (errno == EINTR) continue;
       return ReadStatus::kError;
     }
     if (fds[1].revents & POLLIN) return ReadStatus::kStopped;
     if (fds[0].revents == 0) continue;
-    const ssize_t n = ::read(fd, out + got, size - got);
+    const bool in_prefix = partial.prefix_got < sizeof partial.prefix;
+    uint8_t* out = in_prefix ? partial.prefix + partial.prefix_got : partial.payload.data() + partial.payload_got;
+    const size_t want =
+        in_prefix ? sizeof partial.prefix - partial.prefix_got : partial.payload.size() - partial.payload_got;
+    const ssize_t n = ::read(state.output_fd, out, want);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       return ReadStatus::kError;
     }
     if (n == 0) return ReadStatus::kEof;
-    got += static_cast<size_t>(n);
+    if (!in_prefix) {
+      partial.payload_got += static_cast<size_t>(n);
+      continue;
+    }
+    partial.prefix_got += static_cast<size_t>(n);
+    if (partial.prefix_got < sizeof partial.prefix) continue;
+    const uint32_t length = prefix_length(partial.prefix);
+    // The stream cannot be trusted past an insane length: stop reading.
+    if (length > wire::kMaxFrameBytes) return ReadStatus::kOversized;
+    partial.payload.resize(length);
   }
-  return ReadStatus::kOk;
 }
 
 const char* frame_kind(const wire::ProtocolFrame& frame) {
   static constexpr const char* kNames[] = {"RequestFrame", "ResponseFrame", "EventFrame", "SidecarRequestFrame",
                                            "SidecarResponseFrame"};
   return kNames[frame.index()];
+}
+
+void close_locked(detail::ConnectionState& state, std::string reason) {
+  if (state.closed) return;
+  state.closed = true;
+  state.close_reason = std::move(reason);
+}
+
+// Delivers one decoded frame. Lock held, by the holder of the read role, so frames are routed in
+// the order they were read.
+void route_locked(detail::ConnectionState& state, wire::ProtocolFrame frame) {
+  if (state.trace) trace_frame("<-", frame);
+  if (state.record_frames) state.received.push_back(frame);
+  if (auto* response = std::get_if<wire::ResponseFrame>(&frame)) {
+    const auto it = state.pending.find(response->request_id);
+    if (it == state.pending.end()) {
+      ++state.unmatched_responses;
+      std::fprintf(stderr, "se-client: dropping response to unknown or already answered request id %lld\n",
+                   static_cast<long long>(response->request_id));
+      return;
+    }
+    it->second->frame = std::move(*response);
+    state.pending.erase(it);
+  } else if (auto* event = std::get_if<wire::EventFrame>(&frame)) {
+    if (state.events.size() >= state.event_queue_capacity) {
+      state.events.pop_front();
+      if (state.dropped_events++ % 1000 == 0) {
+        std::fprintf(stderr, "se-client: event queue full (%zu); dropping the oldest events\n",
+                     state.event_queue_capacity);
+      }
+    }
+    state.events.push_back(std::move(*event));
+  } else if (auto* sidecar_request = std::get_if<wire::SidecarRequestFrame>(&frame)) {
+    state.sidecar_requests.push_back(std::move(*sidecar_request));
+    state.sidecar_requests_changed.notify_one();
+  } else {
+    const std::string error = std::string("sidecar sent a ") + frame_kind(frame) + ", which only a host sends";
+    state.stream_errors.push_back(error);
+    std::fprintf(stderr, "se-client: %s\n", error.c_str());
+  }
+}
+
+// What one read_frame call produced: a frame is routed; the end of the stream is recorded.
+void settle_locked(detail::ConnectionState& state, ReadStatus status, const wire::Bytes& payload, int read_errno) {
+  switch (status) {
+    case ReadStatus::kFrame: {
+      auto decoded = wire::decode_frame(std::span<const uint8_t>(payload.data(), payload.size()));
+      if (decoded) {
+        route_locked(state, std::move(decoded).value());
+        return;
+      }
+      const std::string error = "undecodable frame from sidecar: " + decoded.error().to_string();
+      std::fprintf(stderr, "se-client: %s\n", error.c_str());
+      state.stream_errors.push_back(error);
+      return;
+    }
+    case ReadStatus::kTimeout:
+      return;
+    case ReadStatus::kEof: {
+      const auto& partial = state.partial;
+      if (partial.prefix_got == 0) return close_locked(state, "sidecar closed its stdout");
+      std::string reason = partial.prefix_got < sizeof partial.prefix ? "sidecar output ended inside a length prefix"
+                                                                      : "sidecar output ended inside a frame";
+      state.stream_errors.push_back(reason);
+      return close_locked(state, std::move(reason));
+    }
+    case ReadStatus::kStopped:
+      return close_locked(state, "connection shut down");
+    case ReadStatus::kError:
+      return close_locked(state, std::string("reading sidecar stdout failed: ") + std::strerror(read_errno));
+    case ReadStatus::kOversized: {
+      std::string reason = "sidecar sent a frame length of " + std::to_string(prefix_length(state.partial.prefix)) +
+                           " bytes, limit is " + std::to_string(wire::kMaxFrameBytes);
+      state.stream_errors.push_back(reason);
+      return close_locked(state, std::move(reason));
+    }
+  }
+}
+
+// Takes the read role for one read_frame call. Lock held on entry and on return.
+void read_once(detail::ConnectionState& state, std::unique_lock<std::mutex>& lock, const Deadline& deadline) {
+  state.reading = true;
+  lock.unlock();
+  wire::Bytes payload;
+  const ReadStatus status = read_frame(state, deadline, payload);
+  const int read_errno = errno;
+  lock.lock();
+  settle_locked(state, status, payload, read_errno);
+  state.reading = false;
+  state.changed.notify_all();
+}
+
+// Waits under `lock` until done() holds, the stream has ended or `deadline` passes; whenever no
+// other thread is reading, the waiting caller reads and routes frames itself. Returns done().
+template <typename Done>
+bool await(detail::ConnectionState& state, std::unique_lock<std::mutex>& lock, Clock::time_point deadline,
+           Done&& done) {
+  ++state.waiters;
+  bool satisfied = false;
+  for (;;) {
+    if ((satisfied = done())) break;
+    if (state.closed || Clock::now() >= deadline) break;
+    if (state.reading) {
+      state.changed.wait_until(lock, deadline);
+      continue;
+    }
+    read_once(state, lock, deadline);
+    state.last_caller_read = Clock::now();
+  }
+  --state.waiters;
+  return satisfied;
 }
 
 }  // namespace
@@ -109,10 +281,8 @@ wire::SidecarResponsePayload refuse_sidecar_request(const wire::SidecarRequestFr
 
 ErrorOr<wire::ResponseFrame> PendingResponse::wait(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(state_->mutex);
-  const bool ready =
-      state_->responses_changed.wait_for(lock, timeout, [&] { return slot_->frame.has_value() || state_->closed; });
-  if (slot_->frame.has_value()) return *slot_->frame;
-  if (ready) {
+  if (await(*state_, lock, Clock::now() + timeout, [&] { return slot_->frame.has_value(); })) return *slot_->frame;
+  if (state_->closed) {
     return fail(ECONNRESET, "sidecar output ended before the response to request " + std::to_string(request_id_) +
                                 " (" + state_->close_reason + ")");
   }
@@ -132,6 +302,11 @@ Connection::Connection(ConnectionOptions options, std::unique_ptr<SidecarProcess
       process_(std::move(process)),
       wake_fd_(wake_fd),
       state_(std::make_shared<detail::ConnectionState>()) {
+  state_->output_fd = process_->stdout_fd();
+  state_->wake_fd = wake_fd_;
+  state_->trace = options_.trace;
+  state_->record_frames = options_.record_frames;
+  state_->event_queue_capacity = options_.event_queue_capacity;
   reader_ = std::thread([this] { read_loop(); });
   callback_worker_ = std::thread([this] { callback_loop(); });
 }
@@ -146,109 +321,35 @@ Connection::~Connection() {
   }
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-  reader_.join();
   {
     std::lock_guard lock(state_->mutex);
     state_->stopping = true;
   }
+  state_->background_wake.notify_all();
+  reader_.join();
+  {
+    // A caller may still hold the read role; the eventfd ends its poll. Nobody reads after this.
+    std::unique_lock lock(state_->mutex);
+    state_->changed.wait(lock, [&] { return !state_->reading; });
+    close_locked(*state_, "connection shut down");
+  }
+  state_->changed.notify_all();
   state_->sidecar_requests_changed.notify_all();
   callback_worker_.join();
   ::close(wake_fd_);
 }
 
 void Connection::read_loop() {
-  std::string reason = "sidecar closed its stdout";
-  wire::Bytes payload;
-  for (;;) {
-    uint8_t prefix[4];
-    size_t got = 0;
-    ReadStatus status = read_exact(process_->stdout_fd(), wake_fd_, prefix, sizeof prefix, got);
-    if (status == ReadStatus::kEof && got != 0) {
-      reason = "sidecar output ended inside a length prefix";
-      std::lock_guard lock(state_->mutex);
-      state_->stream_errors.push_back(reason);
-    }
-    if (status != ReadStatus::kOk) {
-      if (status == ReadStatus::kStopped) reason = "connection shut down";
-      if (status == ReadStatus::kError) reason = std::string("reading sidecar stdout failed: ") + std::strerror(errno);
-      break;
-    }
-    const uint32_t length =
-        (uint32_t{prefix[0]} << 24) | (uint32_t{prefix[1]} << 16) | (uint32_t{prefix[2]} << 8) | uint32_t{prefix[3]};
-    if (length > wire::kMaxFrameBytes) {
-      // The stream cannot be trusted past an insane length: stop reading.
-      reason = "sidecar sent a frame length of " + std::to_string(length) + " bytes, limit is " +
-               std::to_string(wire::kMaxFrameBytes);
-      std::lock_guard lock(state_->mutex);
-      state_->stream_errors.push_back(reason);
-      break;
-    }
-    payload.resize(length);
-    status = read_exact(process_->stdout_fd(), wake_fd_, payload.data(), length, got);
-    if (status != ReadStatus::kOk) {
-      reason = status == ReadStatus::kStopped ? "connection shut down" : "sidecar output ended inside a frame";
-      if (status != ReadStatus::kStopped) {
-        std::lock_guard lock(state_->mutex);
-        state_->stream_errors.push_back(reason);
-      }
-      break;
-    }
-    auto decoded = wire::decode_frame(std::span<const uint8_t>(payload.data(), payload.size()));
-    if (!decoded) {
-      const std::string error = "undecodable frame from sidecar: " + decoded.error().to_string();
-      std::fprintf(stderr, "se-client: %s\n", error.c_str());
-      std::lock_guard lock(state_->mutex);
-      state_->stream_errors.push_back(error);
+  auto& state = *state_;
+  std::unique_lock lock(state.mutex);
+  while (!state.closed && !state.stopping) {
+    // While callers wait or have just read, the stream is theirs (see kCallerReadGrace).
+    const auto resume = state.last_caller_read + kCallerReadGrace;
+    if (state.reading || state.waiters > 0 || Clock::now() < resume) {
+      state.background_wake.wait_until(lock, std::max(resume, Clock::now() + kCallerReadGrace));
       continue;
     }
-    route(std::move(decoded).value());
-  }
-  {
-    std::lock_guard lock(state_->mutex);
-    state_->closed = true;
-    state_->close_reason = reason;
-  }
-  state_->responses_changed.notify_all();
-  state_->events_changed.notify_all();
-}
-
-void Connection::route(wire::ProtocolFrame frame) {
-  if (options_.trace) trace_frame("<-", frame);
-  std::unique_lock lock(state_->mutex);
-  if (options_.record_frames) state_->received.push_back(frame);
-  if (auto* response = std::get_if<wire::ResponseFrame>(&frame)) {
-    const auto it = state_->pending.find(response->request_id);
-    if (it == state_->pending.end()) {
-      ++state_->unmatched_responses;
-      lock.unlock();
-      std::fprintf(stderr, "se-client: dropping response to unknown or already answered request id %lld\n",
-                   static_cast<long long>(response->request_id));
-      return;
-    }
-    it->second->frame = std::move(*response);
-    state_->pending.erase(it);
-    lock.unlock();
-    state_->responses_changed.notify_all();
-  } else if (auto* event = std::get_if<wire::EventFrame>(&frame)) {
-    if (state_->events.size() >= options_.event_queue_capacity) {
-      state_->events.pop_front();
-      if (state_->dropped_events++ % 1000 == 0) {
-        std::fprintf(stderr, "se-client: event queue full (%zu); dropping the oldest events\n",
-                     options_.event_queue_capacity);
-      }
-    }
-    state_->events.push_back(std::move(*event));
-    lock.unlock();
-    state_->events_changed.notify_all();
-  } else if (auto* sidecar_request = std::get_if<wire::SidecarRequestFrame>(&frame)) {
-    state_->sidecar_requests.push_back(std::move(*sidecar_request));
-    lock.unlock();
-    state_->sidecar_requests_changed.notify_one();
-  } else {
-    const std::string error = std::string("sidecar sent a ") + frame_kind(frame) + ", which only a host sends";
-    state_->stream_errors.push_back(error);
-    lock.unlock();
-    std::fprintf(stderr, "se-client: %s\n", error.c_str());
+    read_once(state, lock, std::nullopt);
   }
 }
 
@@ -334,23 +435,19 @@ pid_t Connection::pid() const {
 
 std::optional<wire::EventFrame> Connection::wait_event(const EventPredicate& predicate,
                                                        std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(state_->mutex);
-  auto take_match = [&]() -> std::optional<wire::EventFrame> {
+  std::optional<wire::EventFrame> found;
+  await(*state_, lock, Clock::now() + timeout, [&] {
     for (auto it = state_->events.begin(); it != state_->events.end(); ++it) {
       if (predicate(*it)) {
-        wire::EventFrame event = std::move(*it);
+        found = std::move(*it);
         state_->events.erase(it);
-        return event;
+        return true;
       }
     }
-    return std::nullopt;
-  };
-  for (;;) {
-    if (auto event = take_match()) return event;
-    if (state_->closed) return std::nullopt;
-    if (state_->events_changed.wait_until(lock, deadline) == std::cv_status::timeout) return take_match();
-  }
+    return false;
+  });
+  return found;
 }
 
 std::vector<wire::EventFrame> Connection::take_events() {

@@ -1,8 +1,11 @@
-// One spawned sidecar and the framed protocol stream to it. A reader thread decodes every frame the
-// sidecar writes and routes it: ResponseFrame -> the PendingResponse waiting on that request id
-// (unknown or duplicate ids are dropped with a stderr warning), EventFrame -> a bounded event queue,
-// SidecarRequestFrame -> a handler run on a callback thread whose answer is sent back echoing the
-// request id and ownership. Requests may be pipelined; nothing busy-waits.
+// One spawned sidecar and the framed protocol stream to it. Every frame the sidecar writes is decoded
+// and routed: ResponseFrame -> the PendingResponse waiting on that request id (unknown or duplicate
+// ids are dropped with a stderr warning), EventFrame -> a bounded event queue, SidecarRequestFrame ->
+// a handler run on a callback thread whose answer is sent back echoing the request id and ownership.
+// The stream is read by one thread at a time: a caller waiting in PendingResponse::wait or
+// wait_event reads it itself whenever nobody else is (so its answer wakes it directly, without a
+// hand-off between threads), and a background thread reads while no caller has for a moment.
+// Requests may be pipelined; nothing busy-waits.
 // Thread-safety: every public member may be called from any thread.
 #pragma once
 
@@ -106,13 +109,13 @@ class Connection {
 
  private:
   Connection(ConnectionOptions options, std::unique_ptr<SidecarProcess> process, int wake_fd);
+  // The background reader: reads while no caller is waiting or has just read (connection.cc).
   void read_loop();
   void callback_loop();
-  void route(wire::ProtocolFrame frame);
 
   const ConnectionOptions options_;
   std::unique_ptr<SidecarProcess> process_;
-  const int wake_fd_;  // eventfd that stops the reader
+  const int wake_fd_;  // eventfd that stops whichever thread is reading
   std::shared_ptr<detail::ConnectionState> state_;
   std::atomic<int64_t> next_request_id_{1};
   std::thread reader_;

@@ -138,6 +138,16 @@ ErrorOr<void> VmFilesystem::authorize(std::string_view op, std::string_view capa
 
 ErrorOr<void> VmFilesystem::ensure_writable(std::string_view path) const {
   if (writes_locked_) return vfs::read_only(path);
+  // /dev and /proc are synthesised (kernel/special) and /sys is read-only: nothing is ever stored
+  // below them, neither by name nor through a symlink, so no snapshot can contain such an entry.
+  auto resolved = root_->resolve_destination(path, /*follow_final=*/true);
+  for (std::string_view candidate : {path, resolved ? std::string_view(*resolved) : path}) {
+    if (!is_synthesised_path(candidate)) continue;
+    if (candidate == "/dev" || vfs::is_strict_descendant(candidate, "/dev")) {
+      return fail(EACCES, "permission denied, write '" + std::string(path) + "'");
+    }
+    return vfs::read_only(path);
+  }
   return {};
 }
 
@@ -173,9 +183,18 @@ ErrorOr<void> VmFilesystem::write_file(std::string_view path, std::string_view d
   return root_->write_file(normalized, data, Parents::Create);
 }
 
+ErrorOr<void> VmFilesystem::pwrite(std::string_view path, uint64_t offset, std::string_view data) {
+  const std::string normalized = TRY(checked_path(path));
+  TRY(authorize("write", "write", Subject::Resolved, normalized));
+  TRY(ensure_writable(normalized));
+  if (data.empty()) return {};
+  return root_->pwrite(normalized, offset, data);
+}
+
 ErrorOr<void> VmFilesystem::create_dir(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("createDir", "create_dir", Subject::Destination, normalized));
+  if (!writes_locked_) TRY(ensure_writable(normalized));
   if (writes_locked_) return locked_mkdir(normalized, /*exist_ok=*/false);
   return root_->mkdir(normalized, Parents::Create, /*exist_ok=*/false);
 }
@@ -183,6 +202,7 @@ ErrorOr<void> VmFilesystem::create_dir(std::string_view path) {
 ErrorOr<void> VmFilesystem::mkdir(std::string_view path, bool recursive) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("mkdir", "create_dir", Subject::Destination, normalized));
+  if (!writes_locked_) TRY(ensure_writable(normalized));
   if (writes_locked_) return locked_mkdir(normalized, recursive);
   return root_->mkdir(normalized, Parents::Create, recursive);
 }
@@ -239,6 +259,7 @@ ErrorOr<void> VmFilesystem::rename(std::string_view from, std::string_view to) {
   TRY(authorize("rename", "rename", Subject::Destination, source));
   TRY(authorize("rename", "rename", Subject::Destination, destination));
   TRY(ensure_writable(source));
+  TRY(ensure_writable(destination));
   return root_->rename(source, destination, Parents::MustExist);
 }
 
@@ -300,14 +321,24 @@ ErrorOr<void> VmFilesystem::truncate(std::string_view path, uint64_t length) {
 }
 
 ErrorOr<void> VmFilesystem::apply_entries(const std::vector<FsEntry>& entries) {
-  std::vector<FsEntry> normalized = entries;
-  for (FsEntry& entry : normalized) entry.path = TRY(checked_path(entry.path));
+  std::vector<FsEntry> normalized;
+  normalized.reserve(entries.size());
+  for (const FsEntry& entry : entries) {
+    std::string path = TRY(checked_path(entry.path));
+    if (is_synthesised_path(path)) continue;  // never stored (spec/kernel.md s5)
+    normalized.push_back(entry);
+    normalized.back().path = std::move(path);
+  }
   if (!normalized.empty()) TRY(ensure_writable(normalized.front().path));
   return kernel::apply_entries(*root_, normalized, EntryConflicts::Fail);
 }
 
 ErrorOr<std::vector<FsEntry>> VmFilesystem::snapshot() const {
-  return root_->export_entries();
+  std::vector<FsEntry> entries = root_->export_entries();
+  std::erase_if(entries, [](const FsEntry& entry) {
+    return is_synthesised_path(entry.path) && entry.path != "/dev" && entry.path != "/proc" && entry.path != "/sys";
+  });
+  return entries;
 }
 
 ErrorOr<void> VmFilesystem::install_command_stub(std::string_view name) {

@@ -41,6 +41,9 @@ class VmFilesystem {
   ErrorOr<std::string> pread(std::string_view path, uint64_t offset, uint64_t length);
   // Creates missing parent directories (the reference's behaviour).
   ErrorOr<void> write_file(std::string_view path, std::string_view data);
+  // Writes `data` at `offset` of an existing file (a guest descriptor write): fs.write permission,
+  // read-only root and maxFilesystemBytes apply; an empty `data` checks them and changes nothing.
+  ErrorOr<void> pwrite(std::string_view path, uint64_t offset, std::string_view data);
   // Both create missing parents; an existing path is EEXIST "file exists: {path}" except for
   // mkdir(recursive) of an existing directory.
   ErrorOr<void> create_dir(std::string_view path);

@@ -1,12 +1,12 @@
 #include "service/execution.h"
 
-#include <atomic>
 #include <chrono>
 #include <signal.h>
 #include <utility>
 
 #include "kernel/proc/signals.h"
-#include "kernel/vfs/path.h"
+#include "service/child_processes.h"
+#include "service/guest_system.h"
 #include "service/vm.h"
 #include "wire/frame.h"
 
@@ -15,25 +15,7 @@ namespace {
 
 using runtime::js::EntryKind;
 
-constexpr const char* kDriverName = "secure-exec-sidecar-execution";
 constexpr auto kDisposeGrace = std::chrono::milliseconds(100);
-
-bool is_node_command(const std::string& command) {
-  return command == "node" || command == "/bin/node" || command == "/usr/bin/node" || command == "/usr/local/bin/node";
-}
-
-std::string absolute_path(const std::string& path, const std::string& cwd) {
-  if (!path.empty() && path.front() == '/') return kernel::vfs::normalize_path(path);
-  return kernel::vfs::normalize_path(cwd + "/" + path);
-}
-
-// What Execute asked to run, resolved to an engine entry.
-struct Program {
-  EntryKind kind = EntryKind::kFile;
-  std::string filename;  // kFile: guest path of the main module
-  std::string source;
-  std::vector<std::string> args;  // process.argv after the entry (or after "node" for -e/-p)
-};
 
 }  // namespace
 
@@ -62,6 +44,7 @@ struct Execution::Running {
   std::string process_id;
   kernel::Pid pid = 0;
   std::unique_ptr<runtime::js::JsProcess> process;  // set once started, right after the response
+  std::shared_ptr<StdinDevice> stdin_device;         // the process's descriptor 0
   bool exited = false;  // guarded by Execution::mutex_
 };
 
@@ -70,16 +53,19 @@ struct Execution::Running {
 class Execution::Host : public runtime::js::GuestHost {
  public:
   Host(Execution& execution, std::shared_ptr<Running> running)
-      : execution_(execution), running_(std::move(running)) {}
+      : execution_(execution),
+        running_(std::move(running)),
+        system_(execution.vm_, execution.kernel_, running_->pid, running_->stdin_device,
+                execution.special_files_.get()),
+        processes_(execution.children_.bind(running_->pid)) {}
 
   ErrorOr<void> write_output(runtime::js::OutputStream stream, std::string_view bytes) override {
-    execution_.events_.emit(wire::ProcessOutputEvent{
-        .process_id = running_->process_id,
-        .channel = stream == runtime::js::OutputStream::kStdout ? wire::StreamChannel::STDOUT
-                                                                 : wire::StreamChannel::STDERR,
-        .chunk = wire::Bytes(bytes.begin(), bytes.end())});
+    execution_.emit_output(running_->process_id, stream, bytes);
     return {};
   }
+
+  runtime::js::GuestSystem* system() override { return &system_; }
+  runtime::js::GuestProcesses* processes() override { return processes_.get(); }
 
   ErrorOr<std::string> read_file(std::string_view path) override {
     std::lock_guard lock(execution_.vm_.lock());
@@ -88,7 +74,10 @@ class Execution::Host : public runtime::js::GuestHost {
 
   void on_exit(const runtime::js::ExitStatus& status) override {
     // Already recorded when the kernel killed it (dispose); exit_process is then a no-op.
-    [[maybe_unused]] auto recorded = execution_.kernel_.exit_process(running_->pid, status.code);
+    const bool killed =
+        status.kind == runtime::js::ExitKind::kSignaled || status.kind == runtime::js::ExitKind::kHeapLimit;
+    [[maybe_unused]] auto recorded =
+        execution_.kernel_.exit_process(running_->pid, status.code, killed ? status.signal : 0);
     {
       std::lock_guard lock(execution_.mutex_);
       running_->exited = true;
@@ -100,25 +89,23 @@ class Execution::Host : public runtime::js::GuestHost {
  private:
   Execution& execution_;
   std::shared_ptr<Running> running_;
+  KernelGuestSystem system_;
+  std::unique_ptr<runtime::js::GuestProcesses> processes_;
 };
+
+void Execution::emit_output(const std::string& process_id, runtime::js::OutputStream stream,
+                            std::string_view bytes) {
+  events_.emit(wire::ProcessOutputEvent{
+      .process_id = process_id,
+      .channel = stream == runtime::js::OutputStream::kStdout ? wire::StreamChannel::STDOUT
+                                                               : wire::StreamChannel::STDERR,
+      .chunk = wire::Bytes(bytes.begin(), bytes.end())});
+}
 
 namespace {
 
-// Lets the process kernel stop a JavaScript process (VM shutdown, kills it decides on).
-class JsDriver : public kernel::ProcessDriver {
- public:
-  void attach(runtime::js::JsProcess* process) { process_.store(process); }
-  void deliver_signal(kernel::Pid, int signal) override {
-    if (auto* process = process_.load()) [[maybe_unused]] auto delivered = process->deliver_signal(signal);
-  }
-  void terminate(kernel::Pid, int) override {
-    if (auto* process = process_.load()) process->terminate();
-  }
-
- private:
-  std::atomic<runtime::js::JsProcess*> process_{nullptr};
-};
-
+// What Execute asked to run: an entrypoint file, or a command line resolved like a guest's spawn;
+// the main file is read now so a missing one is a rejection rather than a failing process.
 Handled<Program> resolve_program(Vm& vm, const wire::ExecuteRequest& request, const std::string& cwd) {
   auto read_main = [&](const std::string& path) -> Handled<std::string> {
     std::lock_guard lock(vm.lock());
@@ -131,41 +118,22 @@ Handled<Program> resolve_program(Vm& vm, const wire::ExecuteRequest& request, co
                                        " guests are not supported by this sidecar yet");
     }
     if (!request.entrypoint) return invalid_state("execute requires either command or entrypoint");
-    program.filename = absolute_path(*request.entrypoint, cwd);
+    program.filename = absolute_guest_path(*request.entrypoint, cwd);
     program.source = TRY_HANDLED(read_main(program.filename));
     program.args = request.args;
     return program;
   }
-  const std::string& command = *request.command;
-  if (is_node_command(command)) {
-    const auto& args = request.args;
-    if (args.empty() || args[0] == "-") {
-      return reject("unsupported", "node reading its program from stdin is not supported by this sidecar yet");
-    }
-    if (args[0] == "-e" || args[0] == "--eval" || args[0] == "-p" || args[0] == "--print") {
-      if (args.size() < 2) return invalid_state("node " + args[0] + " requires an argument");
-      program.kind = (args[0] == "-p" || args[0] == "--print") ? EntryKind::kPrint : EntryKind::kEval;
-      program.source = args[1];
-      program.args.assign(args.begin() + 2, args.end());
-      return program;
-    }
-    program.filename = absolute_path(args[0], cwd);
-    program.source = TRY_HANDLED(read_main(program.filename));
-    program.args.assign(args.begin() + 1, args.end());
-    return program;
+  ErrorOr<Program> resolved = resolve_command(vm, *request.command, request.args, cwd);
+  if (!resolved) {
+    // A bad command line or an unknown command is the request's fault; a script that cannot be
+    // read or run is the kernel's answer.
+    const bool bad_request = resolved.error().errno_code == EINVAL || request.command->find('/') == std::string::npos;
+    if (bad_request) return invalid_state(resolved.error().message);
+    return kernel_error(resolved.error());
   }
-  if (command.find('/') != std::string::npos) {
-    // A script run by path: it must name node in its #! line.
-    program.filename = absolute_path(command, cwd);
-    program.source = TRY_HANDLED(read_main(program.filename));
-    const std::string first_line = program.source.substr(0, program.source.find('\n'));
-    if (first_line.rfind("#!", 0) != 0 || first_line.find("node") == std::string::npos) {
-      return reject("kernel_error", "ENOEXEC: exec format error: " + program.filename);
-    }
-    program.args = request.args;
-    return program;
-  }
-  return invalid_state("command not found on native sidecar path: " + command);
+  program = std::move(*resolved);
+  if (program.kind == EntryKind::kFile && !program.source) program.source = TRY_HANDLED(read_main(program.filename));
+  return program;
 }
 
 std::vector<std::pair<std::string, std::string>> process_environment(const Vm& vm, const wire::ExecuteRequest& request,
@@ -182,9 +150,24 @@ std::vector<std::pair<std::string, std::string>> process_environment(const Vm& v
   return {env.begin(), env.end()};
 }
 
-kernel::KernelOptions kernel_options(const Vm& vm) {
+// The virtual machine /proc describes: the configured CPUs and memory, booted now.
+kernel::special::MachineInfo machine_info(const Vm& vm) {
+  const config::ResourceLimits& limits = vm.config().limits.resources;
+  kernel::special::MachineInfo machine;
+  machine.cpu_count = limits.cpu_count;
+  machine.memory_bytes = limits.max_wasm_memory_bytes;
+  machine.read_only_root = vm.config().root_filesystem.mode == config::RootFilesystemMode::ReadOnly;
+  machine.boot = std::chrono::steady_clock::now();
+  machine.boot_wall_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::system_clock::now().time_since_epoch())
+                                                   .count());
+  return machine;
+}
+
+kernel::KernelOptions kernel_options(Vm& vm) {
   kernel::KernelOptions options;
   options.default_cwd = vm.config().guest_cwd();
+  options.files = std::make_shared<VmFileBackend>(vm);
   return options;
 }
 
@@ -196,7 +179,19 @@ Execution::Execution(Vm& vm, FrameSink* sink, std::function<runtime::js::JsEngin
                                       .session_id = vm.identity().session_id,
                                       .vm_id = vm.id()}),
       engine_(std::move(engine)),
-      kernel_(vm.config().limits.resources, kernel_options(vm)) {}
+      kernel_(vm.config().limits.resources,
+              [&] {
+                kernel::KernelOptions options = kernel_options(vm);
+                // Called only once processes exist, after special_files_ is built.
+                options.synthetic_files = [this](kernel::Pid pid, std::string_view path, uint32_t flags) {
+                  return special_files_->open(pid, path, flags);
+                };
+                return options;
+              }()),
+      special_files_(std::make_unique<kernel::special::SpecialFiles>(kernel_, vm.filesystem(), vm.lock(),
+                                                                     vm.permissions(), vm.config().limits.resources,
+                                                                     machine_info(vm))),
+      children_(vm, kernel_, engine_) {}
 
 Execution::~Execution() { terminate_all(); }
 
@@ -227,7 +222,7 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
     return reject("kernel_error", "EACCES: permission denied, spawn '" + spawned + "': " + decision.reason);
   }
 
-  const std::string cwd = absolute_path(request.cwd.value_or(vm_.config().guest_cwd()), "/");
+  const std::string cwd = absolute_guest_path(request.cwd.value_or(vm_.config().guest_cwd()), "/");
   Program program = TRY_HANDLED(resolve_program(vm_, request, cwd));
 
   runtime::js::ProcessOptions options;
@@ -244,15 +239,23 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
 
   auto running = std::make_shared<Running>();
   running->process_id = request.process_id;
-  auto driver = std::make_shared<JsDriver>();
+  auto driver = std::make_shared<JsProcessDriver>();
   kernel::SpawnRequest spawn;
   spawn.process_id = request.process_id;
-  spawn.driver_name = kDriverName;
+  spawn.driver_name = kJsDriverName;
   spawn.command = "node";
   spawn.args = std::vector<std::string>(options.argv.begin() + 1, options.argv.end());
   spawn.env = options.env;
   spawn.cwd = cwd;
   spawn.driver = driver;
+  // Descriptors 0/1/2: stdin fed by WriteStdin, output in order with process.stdout/stderr.
+  running->stdin_device = std::make_shared<StdinDevice>();
+  auto output = [this, id = request.process_id](runtime::js::OutputStream stream) {
+    return std::make_shared<OutputDevice>(
+        [this, id, stream](std::string_view bytes) { emit_output(id, stream, bytes); });
+  };
+  spawn.stdio = {running->stdin_device, output(runtime::js::OutputStream::kStdout),
+                 output(runtime::js::OutputStream::kStderr)};
   running->pid = TRY_KERNEL(kernel_.spawn(spawn));
   options.pid = running->pid;
 
@@ -295,13 +298,7 @@ Handled<wire::ProcessKilledResponse> Execution::kill(const wire::KillProcessRequ
   std::optional<int> signal = kernel::parse_signal(request.signal);
   if (!signal) return invalid_state("unsupported kill_process signal " + request.signal);
   Running* running = TRY_HANDLED(active(request.process_id));
-  if (running->process) {
-    if (*signal == SIGKILL) {
-      running->process->terminate();
-    } else if (*signal != 0) {
-      [[maybe_unused]] auto delivered = running->process->deliver_signal(*signal);
-    }
-  }
+  if (running->process) signal_js_process(kernel_, running->pid, *running->process, *signal);
   return wire::ProcessKilledResponse{.process_id = request.process_id};
 }
 
@@ -348,8 +345,11 @@ std::vector<wire::EventPayload> Execution::terminate_all() {
     });
   }
   for (auto& process : running) process->process->terminate();  // a no-op for those that exited
-  for (auto& process : running) process->process->wait();
+  // Before waiting: wakes threads blocked in the kernel (a parent waiting for its child) and ends
+  // every child process.
   kernel_.shutdown();
+  for (auto& process : running) process->process->wait();
+  children_.close();
   return events_.end_capture();
 }
 

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "kernel/proc/process_kernel.h"
+#include "kernel/special/special_files.h"
 #include "runtime/js/js_engine.h"
+#include "service/child_processes.h"
 #include "service/rejection.h"
 #include "wire/protocol.h"
 
@@ -59,6 +61,9 @@ class Execution {
   Handled<wire::ProcessKilledResponse> kill(const wire::KillProcessRequest& request);
   wire::ProcessSnapshotResponse snapshot();
   uint64_t zombie_timer_count() { return kernel_.zombie_timer_count(); }
+  // The VM's /proc and /dev (kernel/special/special_files.h says how to route paths to it). Call it
+  // without holding the VM lock.
+  kernel::special::SpecialFiles& special_files() { return *special_files_; }
 
   // DisposeVm: SIGTERM, 100 ms grace, SIGKILL; returns the events the processes produced meanwhile.
   std::vector<wire::EventPayload> terminate_all();
@@ -68,11 +73,16 @@ class Execution {
   class Host;
 
   Handled<Running*> active(const std::string& process_id);
+  // A ProcessOutputEvent, from the guest's thread (process.stdout or descriptors 1/2).
+  void emit_output(const std::string& process_id, runtime::js::OutputStream stream, std::string_view bytes);
 
   Vm& vm_;
   EventRouter events_;
   std::function<runtime::js::JsEngine&()> engine_;
   kernel::ProcessKernel kernel_;
+  // /proc and /dev over the kernel and the VM's filesystem; the kernel's open() calls it.
+  std::unique_ptr<kernel::special::SpecialFiles> special_files_;
+  ChildProcesses children_;  // guest-spawned processes; declared after the kernel they use
   std::mutex mutex_;  // guards processes_ and every Running::exited
   std::condition_variable exited_;
   std::map<std::string, std::shared_ptr<Running>> processes_;

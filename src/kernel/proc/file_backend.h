@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,9 +19,27 @@
 
 namespace se::kernel {
 
+class CharacterDevice;
+
 struct FileOpenResult {
   std::string path;  // the name later calls pass back (normally the resolved path)
   bool is_directory = false;
+};
+
+// What open(2) of a synthetic path (/dev, /proc) yields, decided before the FileBackend is asked
+// (KernelOptions::synthetic_files).
+struct SyntheticOpen {
+  enum class Kind {
+    File,         // an ordinary file after all (a /proc symlink to one): the FileBackend opens `path`
+    Device,       // `device`, reported as `path` (a /dev device, or a /proc file's rendered text)
+    Directory,    // a synthetic directory: fstat and close only
+    DuplicateFd,  // the caller's descriptor `number` (/dev/stdin, /dev/fd/N): a new fd on its file
+    PtySlave,     // the slave of PTY `number` (/dev/pts/N, /dev/tty)
+  };
+  Kind kind = Kind::File;
+  std::string path;
+  std::shared_ptr<CharacterDevice> device;
+  int number = -1;
 };
 
 class FileBackend {

@@ -52,6 +52,10 @@ struct KernelOptions {
   // VM-wide descriptor total (ENFILE). 0 means maxOpenFds x maxProcesses: every process can fill
   // its own table (EMFILE at maxOpenFds), as on Linux where file-max exceeds RLIMIT_NOFILE.
   uint64_t max_vm_open_fds = 0;
+  // Synthetic files (/dev, /proc: kernel/special/special_files.h): open() asks first, without the
+  // kernel lock held, so it may use this kernel's queries. nullopt: the FileBackend opens the path.
+  std::function<ErrorOr<std::optional<SyntheticOpen>>(Pid pid, std::string_view path, uint32_t flags)>
+      synthetic_files;
 };
 
 // posix_spawn_file_actions_adddup2: the child's `child_fd` becomes a copy of the parent's `parent_fd`.
@@ -178,13 +182,17 @@ class ProcessKernel {
   // (maxProcessEnvBytes); EAGAIN "maximum process limit reached" (maxProcesses, zombies count);
   // EBADF for a bad fd mapping; ENFILE when the inherited descriptors do not fit the VM total.
   ErrorOr<Pid> spawn(const SpawnRequest& request);
-  // The process ended by itself with `code` (exit status `code & 0xff`). A no-op on an already
-  // exited process (e.g. one the kernel killed before its runtime noticed).
-  ErrorOr<void> exit_process(Pid pid, int code);
+  // The process ended by itself with `code` (exit status `code & 0xff`), or - `term_signal` != 0 -
+  // its runtime applied the default action of that signal (waitpid reports it as killed by it, code
+  // 128 + signal). A no-op on an already exited process (e.g. one the kernel killed before its
+  // runtime noticed).
+  ErrorOr<void> exit_process(Pid pid, int code, int term_signal = 0);
   // waitpid(2) for `waiter`: selector > 0 that child, -1 any child, 0 children in the waiter's
   // group, < -1 children in group -selector. nullopt with kWaitNoHang when nothing changed.
-  // ECHILD "no child processes" when nothing can ever match.
-  ErrorOr<std::optional<WaitResult>> waitpid(Pid waiter, Pid selector, int options);
+  // ECHILD "no child processes" when nothing can ever match. A blocking wait gives up after
+  // `timeout` (nullopt: none) and then returns nullopt like kWaitNoHang.
+  ErrorOr<std::optional<WaitResult>> waitpid(Pid waiter, Pid selector, int options,
+                                             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Blocks while the process is stopped; returns at once otherwise (also once it exited).
   ErrorOr<void> wait_while_stopped(Pid pid);
   ErrorOr<ProcessInfo> process_info(Pid pid);
@@ -221,7 +229,8 @@ class ProcessKernel {
   ErrorOr<std::optional<DequeuedSignal>> dequeue_signal(Pid pid);
 
   // --- descriptors (process_kernel_fds.cc) ---
-  // open(2) through the FileBackend; the umask applies to `mode`, O_CLOEXEC sets FD_CLOEXEC.
+  // open(2) through KernelOptions::synthetic_files, then the FileBackend; the umask applies to
+  // `mode`, O_CLOEXEC sets FD_CLOEXEC.
   // EMFILE "too many open files" (maxOpenFds per process), ENFILE "maximum open file descriptor
   // limit reached" (VM-wide), EISDIR for a directory opened for writing.
   ErrorOr<int> open(Pid pid, std::string_view path, uint32_t flags, uint32_t mode = 0666);
@@ -279,6 +288,8 @@ class ProcessKernel {
   ErrorOr<PtyFds> open_pty(Pid pid, uint32_t flags = kOpenReadWrite);
   // open("/dev/pts/N"): ENOENT "no such PTY" once its master is gone.
   ErrorOr<int> open_pty_slave(Pid pid, int index, uint32_t flags = kOpenReadWrite);
+  // Indexes of the terminals whose master is open (what /dev/pts lists), ascending.
+  std::vector<int> pty_indexes() const;
   // A terminal whose slave becomes the process's descriptors `fds` and whose master the host
   // holds; the process's group becomes the foreground group (an interactive shell).
   ErrorOr<HostTerminal> attach_host_terminal(Pid pid, std::vector<int> fds = {0, 1, 2});
@@ -365,6 +376,7 @@ class ProcessKernel {
   bool group_exists(Pid pgid);              // any member, zombies included
 
   // process_kernel_fds.cc
+  ErrorOr<int> open_synthetic(Pid pid, const SyntheticOpen& special, uint32_t flags);
   ErrorOr<void> check_write_size(size_t size) const;
   ErrorOr<void> check_read_size(size_t size) const;
   ErrorOr<std::string> read_description(OpenFileDescription& description, Guard& guard, Pid pid, size_t max_bytes,

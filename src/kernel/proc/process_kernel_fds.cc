@@ -47,6 +47,15 @@ ErrorOr<void> ProcessKernel::check_read_size(size_t size) const {
 }
 
 ErrorOr<int> ProcessKernel::open(Pid pid, std::string_view path, uint32_t flags, uint32_t mode) {
+  std::string reopened;
+  if (options_.synthetic_files) {
+    std::optional<SyntheticOpen> special = TRY(options_.synthetic_files(pid, path, flags));
+    if (special && special->kind != SyntheticOpen::Kind::File) return open_synthetic(pid, *special, flags);
+    if (special) {
+      reopened = std::move(special->path);
+      path = reopened;
+    }
+  }
   Guard guard(*this);
   Process* process = TRY(live_process(pid));
   if (!options_.files) return fail(ENOSYS, "no filesystem is bound to the process kernel");
@@ -61,6 +70,38 @@ ErrorOr<int> ProcessKernel::open(Pid pid, std::string_view path, uint32_t flags,
   auto description =
       new_description(opened.is_directory ? FileKind::Directory : FileKind::RegularFile, flags, std::move(opened.path));
   return install_fd(*process, std::move(description), (flags & kOpenCloseOnExec) != 0);
+}
+
+ErrorOr<int> ProcessKernel::open_synthetic(Pid pid, const SyntheticOpen& special, uint32_t flags) {
+  Guard guard(*this);
+  Process* process = TRY(live_process(pid));
+  TRY(check_fd_capacity(*process, 1));
+  const bool close_on_exec = (flags & kOpenCloseOnExec) != 0;
+  switch (special.kind) {
+    case SyntheticOpen::Kind::Device: {
+      auto description = new_description(FileKind::Device, flags, special.path);
+      description->device = special.device;
+      return install_fd(*process, std::move(description), close_on_exec);
+    }
+    case SyntheticOpen::Kind::Directory:
+      return install_fd(*process, new_description(FileKind::Directory, flags, special.path), close_on_exec);
+    case SyntheticOpen::Kind::DuplicateFd: {
+      // Linux opens the same pipe / terminal / device again; sharing the description is the
+      // closest this kernel has (regular files never get here: they are reopened by path).
+      DescriptionPtr description = TRY(lookup_fd(*process, special.number))->description;
+      return install_fd(*process, std::move(description), close_on_exec);
+    }
+    case SyntheticOpen::Kind::PtySlave: {
+      auto it = ptys_.find(special.number);
+      if (it == ptys_.end() || it->second->master_ends == 0) {
+        return fail(ENOENT, "no such PTY: /dev/pts/" + std::to_string(special.number));
+      }
+      return install_fd(*process, pty_end_description(it->second, false, flags), close_on_exec);
+    }
+    case SyntheticOpen::Kind::File:
+      break;
+  }
+  return fail(EINVAL, "synthetic open of " + special.path + " needs the file backend");
 }
 
 ErrorOr<int> ProcessKernel::open_device(Pid pid, std::string path, std::shared_ptr<CharacterDevice> device,
@@ -134,6 +175,7 @@ ErrorOr<std::string> ProcessKernel::read(Pid pid, int fd, size_t max_bytes,
     device = description->device;
   }
   if (!device || max_bytes == 0) return std::string();
+  TRY(check_read_size(max_bytes));  // a device fills what it is asked for (/dev/zero)
   return device->read(max_bytes);
 }
 

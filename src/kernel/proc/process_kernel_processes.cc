@@ -136,12 +136,19 @@ ErrorOr<Pid> ProcessKernel::spawn(const SpawnRequest& request) {
   return pid;
 }
 
-ErrorOr<void> ProcessKernel::exit_process(Pid pid, int code) {
+ErrorOr<void> ProcessKernel::exit_process(Pid pid, int code, int term_signal) {
   Guard guard(*this);
+  if (term_signal < 0 || term_signal > kMaxSignal) {
+    return fail(EINVAL, "invalid signal " + std::to_string(term_signal));
+  }
   Process* process = processes_.find(pid);
   if (process != nullptr && process->exited()) return {};
   process = TRY(live_process(pid));
-  mark_exited(*process, code & 0xff, 0);
+  if (term_signal != 0) {
+    mark_exited(*process, exit_code_for_signal(term_signal), term_signal);
+  } else {
+    mark_exited(*process, code & 0xff, 0);
+  }
   return {};
 }
 
@@ -286,8 +293,10 @@ std::optional<WaitResult> ProcessKernel::collect_child(Pid waiter, Pid waiter_pg
   return std::nullopt;
 }
 
-ErrorOr<std::optional<WaitResult>> ProcessKernel::waitpid(Pid waiter, Pid selector, int options) {
+ErrorOr<std::optional<WaitResult>> ProcessKernel::waitpid(Pid waiter, Pid selector, int options,
+                                                          std::optional<std::chrono::milliseconds> timeout) {
   Guard guard(*this);
+  const Deadline deadline = timeout ? deadline_after(*timeout) : std::nullopt;
   TRY(check_alive());
   if ((options & ~(kWaitNoHang | kWaitUntraced | kWaitContinued)) != 0) {
     return fail(EINVAL, "invalid waitpid options " + std::to_string(options));
@@ -303,7 +312,8 @@ ErrorOr<std::optional<WaitResult>> ProcessKernel::waitpid(Pid waiter, Pid select
     if ((options & kWaitNoHang) != 0) return std::optional<WaitResult>();
     uint64_t seen = process_state_generation_;
     WaitOutcome outcome =
-        wait(guard, process_state_changed_, waiter, std::nullopt, [&] { return process_state_generation_ != seen; });
+        wait(guard, process_state_changed_, waiter, deadline, [&] { return process_state_generation_ != seen; });
+    if (outcome == WaitOutcome::TimedOut) return std::optional<WaitResult>();
     if (outcome != WaitOutcome::Ready) return fail(wait_error(outcome, ""));
   }
 }

@@ -74,6 +74,15 @@ ErrorOr<int> ProcessKernel::open_pty_slave(Pid pid, int index, uint32_t flags) {
   return install_fd(*process, pty_end_description(it->second, false, flags), (flags & kOpenCloseOnExec) != 0);
 }
 
+std::vector<int> ProcessKernel::pty_indexes() const {
+  std::lock_guard lock(mutex_);
+  std::vector<int> indexes;
+  for (const auto& [index, pty] : ptys_) {
+    if (pty->master_ends > 0) indexes.push_back(index);
+  }
+  return indexes;
+}
+
 ErrorOr<HostTerminal> ProcessKernel::attach_host_terminal(Pid pid, std::vector<int> fds) {
   Guard guard(*this);
   Process* process = TRY(live_process(pid));

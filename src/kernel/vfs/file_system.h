@@ -54,6 +54,10 @@ class FileSystem {
   virtual ErrorOr<std::string> pread(std::string_view path, uint64_t offset, uint64_t length) = 0;
   // Replaces the contents of the file `path` resolves to, creating it (mode 0644) if missing.
   virtual ErrorOr<void> write_file(std::string_view path, std::string_view data, Parents parents) = 0;
+  // Writes `data` at `offset` of the existing file `path` resolves to, extending it (with zero
+  // bytes past the old end) as needed; costs O(data), not O(file). ENOENT when missing, EISDIR for
+  // a directory, EFBIG when the end would pass what one file can hold.
+  virtual ErrorOr<void> pwrite(std::string_view path, uint64_t offset, std::string_view data) = 0;
   virtual ErrorOr<void> truncate(std::string_view path, uint64_t length) = 0;
 
   // Namespace. mkdir with `exist_ok` accepts an existing directory (mkdir -p); otherwise an

@@ -298,6 +298,25 @@ ErrorOr<void> MemoryFileSystem::write_file(std::string_view path, std::string_vi
   return {};
 }
 
+ErrorOr<void> MemoryFileSystem::pwrite(std::string_view path, uint64_t offset, std::string_view data) {
+  const Walk found = TRY(walk(path, true, false));
+  Inode* file = found.node;
+  if (!file) return no_such_file(path);
+  if (file->kind == FsEntryKind::Directory) return is_a_directory("write", path);
+  if (offset > file->data.max_size() || data.size() > file->data.max_size() - offset) {
+    return fail(EFBIG, "file too large, write '" + std::string(path) + "'");
+  }
+  const uint64_t old_size = file->data.size();
+  const uint64_t end = offset + data.size();
+  TRY(reserve(end > old_size ? end - old_size : 0, 0));
+  // std::string grows geometrically, so appending chunk by chunk stays linear overall.
+  if (end > old_size) file->data.resize(end, '\0');
+  file->data.replace(offset, data.size(), data);
+  usage_.bytes = usage_.bytes - old_size + file->data.size();
+  file->mtime_ms = file->ctime_ms = clock_();
+  return {};
+}
+
 ErrorOr<void> MemoryFileSystem::truncate(std::string_view path, uint64_t length) {
   const Walk found = TRY(walk(path, true, false));
   Inode* file = found.node;

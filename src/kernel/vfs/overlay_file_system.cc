@@ -481,6 +481,14 @@ ErrorOr<void> OverlayFileSystem::write_file(std::string_view path, std::string_v
   return {};
 }
 
+ErrorOr<void> OverlayFileSystem::pwrite(std::string_view path, uint64_t offset, std::string_view data) {
+  const Walk found = TRY(walk(path, true, false));
+  if (!found.node) return no_such_file(path);
+  if (found.node->kind == FsEntryKind::Directory) return is_a_directory("write", path);
+  TRY(in_upper(found));
+  return upper_->pwrite(found.path, offset, data);
+}
+
 ErrorOr<void> OverlayFileSystem::truncate(std::string_view path, uint64_t length) {
   const Walk found = TRY(walk(path, true, false));
   if (!found.node) return no_such_file(path);

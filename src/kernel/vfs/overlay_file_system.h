@@ -51,6 +51,7 @@ class OverlayFileSystem final : public FileSystem {
   ErrorOr<std::string> read_file(std::string_view path) override;
   ErrorOr<std::string> pread(std::string_view path, uint64_t offset, uint64_t length) override;
   ErrorOr<void> write_file(std::string_view path, std::string_view data, Parents parents) override;
+  ErrorOr<void> pwrite(std::string_view path, uint64_t offset, std::string_view data) override;
   ErrorOr<void> truncate(std::string_view path, uint64_t length) override;
   ErrorOr<void> mkdir(std::string_view path, Parents parents, bool exist_ok) override;
   ErrorOr<void> symlink(std::string_view target, std::string_view link_path, Parents parents) override;

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "base/error.h"
+#include "runtime/js/guest_processes.h"
+#include "runtime/js/guest_system.h"
 
 namespace se::runtime::js {
 
@@ -40,6 +42,12 @@ class GuestHost {
   virtual ErrorOr<void> write_output(OutputStream stream, std::string_view bytes) = 0;
   // Reads a guest file (the entry script when ProcessOptions::source is not given).
   virtual ErrorOr<std::string> read_file(std::string_view path) = 0;
+  // The process's system calls on its VM kernel; nullptr when the host binds none (fs natives then
+  // fail with ENOSYS). Owned by the host and valid until on_exit returns.
+  virtual GuestSystem* system() { return nullptr; }
+  // The process's child_process operations; nullptr when the host binds none (spawn then fails
+  // with ENOSYS). Owned by the host and valid until on_exit returns.
+  virtual GuestProcesses* processes() { return nullptr; }
   // The last call for this process: it has exited and will run no more JavaScript. All of its
   // output was delivered before. Must not destroy the JsProcess that reports it.
   virtual void on_exit(const ExitStatus& status) = 0;
@@ -47,9 +55,10 @@ class GuestHost {
 
 // How the main program is given.
 enum class EntryKind {
-  kFile,   // `node file.js`: a CommonJS module (exports, require, module, __filename, __dirname)
+  kFile,   // `node file.js`: the main module, CommonJS or (.mjs, "type": "module") an ES module
   kEval,   // `node -e CODE`: a script named [eval]
   kPrint,  // `node -p CODE`: like kEval, then console.log(completion value)
+  kStdin,  // `node -`: a script named [stdin], read from stdin until it is closed (`source` unused)
 };
 
 struct ProcessOptions {

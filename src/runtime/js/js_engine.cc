@@ -64,6 +64,9 @@ void JsEngine::retire_locked(Idle entry) {
     std::lock_guard lock(entry.control->mutex);
     entry.control->shutdown = true;
   }
+  // A thread still restoring at SCHED_IDLE gets no CPU while anything else runs, so joining it
+  // (at shutdown) could wait for as long as the machine stays busy.
+  if (idle_refill_) set_scheduling(entry.thread, SCHED_OTHER);
   entry.control->wake.notify_all();
   retiring_.push_back(std::move(entry));
 }

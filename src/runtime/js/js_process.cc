@@ -31,8 +31,18 @@ ErrorOr<void> JsProcess::deliver_signal(int signal) {
   return js::deliver_signal(*control_, signal);
 }
 
-void JsProcess::terminate() {
-  (void)js::deliver_signal(*control_, SIGKILL);
+void JsProcess::terminate(int signal) {
+  if (signal < 1 || signal > 64) signal = SIGKILL;
+  control_->end_with(ExitStatus{128 + signal, signal, ExitKind::kSignaled});
+}
+
+bool JsProcess::handles_signal(int signal) const {
+  if (signal < 1 || signal > 64) return false;
+  return (control_->handled_signals.load() & (uint64_t{1} << (signal - 1))) != 0;
+}
+
+void JsProcess::notify_io_ready() {
+  queue_io_ready(*control_);
 }
 
 ExitStatus JsProcess::wait() {

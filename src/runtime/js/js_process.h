@@ -5,6 +5,7 @@
 // destroy it from inside GuestHost::on_exit.
 #pragma once
 
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -34,8 +35,14 @@ class JsProcess {
   // signals are ignored, everything else ends the process with 128 + signal. SIGKILL always
   // ends it. EINVAL for a bad number, ESRCH after exit.
   ErrorOr<void> deliver_signal(int signal);
-  // Ends the process now, as SIGKILL (exit code 137). No-op once it has exited.
-  void terminate();
+  // Ends the process now, as killed by `signal` (exit code 128 + signal; SIGKILL: 137) whatever
+  // its listeners. No-op once it has exited.
+  void terminate(int signal = SIGKILL);
+  // Whether the guest listens for `signal` (deliver_signal then runs its handlers).
+  bool handles_signal(int signal) const;
+  // A descriptor of its VM may have become ready: its event loop polls its child_process pipes
+  // and children (GuestProcesses::set_io_watch). Coalesced; a no-op once it has exited.
+  void notify_io_ready();
 
   // Blocks until the process has exited and its isolate is gone.
   ExitStatus wait();

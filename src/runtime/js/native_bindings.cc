@@ -30,6 +30,9 @@
 #include <vector>
 
 #include "base/utf8.h"
+#include "runtime/js/crypto_natives.h"
+#include "runtime/js/embedded_scripts.h"
+#include "runtime/js/module_loader.h"
 
 namespace se::runtime::js {
 namespace {
@@ -443,12 +446,6 @@ void native_source_header(const FunctionCallbackInfo<Value>& args) {
   args.GetReturnValue().Set(utf8_string(isolate, header));
 }
 
-struct NativeFunction {
-  const char* name;
-  v8::FunctionCallback callback;
-  int length;
-};
-
 constexpr NativeFunction kNatives[] = {
     {"write", native_write, 2},
     {"exit", native_exit, 2},
@@ -471,6 +468,14 @@ constexpr NativeFunction kNatives[] = {
     {"raiseSignal", native_raise_signal, 1},
     {"enqueueMicrotask", native_enqueue_microtask, 1},
     {"sourceHeader", native_source_header, 1},
+    {"compileFunction", native_compile_function, 3},
+    {"moduleCompile", native_module_compile, 2},
+    {"moduleSynthetic", native_module_synthetic, 3},
+    {"moduleLink", native_module_link, 3},
+    {"moduleInstantiate", native_module_instantiate, 1},
+    {"moduleEvaluate", native_module_evaluate, 1},
+    {"moduleNamespace", native_module_namespace, 1},
+    {"compileChunk", native_compile_chunk, 1},
 };
 
 }  // namespace
@@ -495,7 +500,7 @@ std::string source_header(Isolate* isolate, Local<v8::Context> context, Local<v8
 
 Local<v8::Object> create_native_object(Isolate* isolate, Local<v8::Context> context) {
   Local<v8::Object> natives = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
-  for (const auto& native : kNatives) {
+  auto install = [&](const NativeFunction& native) {
     // No receiver checks and no prototype: these are plain functions called directly.
     Local<v8::FunctionTemplate> tmpl =
         v8::FunctionTemplate::New(isolate, native.callback, Local<Value>(), Local<v8::Signature>(), native.length,
@@ -503,7 +508,11 @@ Local<v8::Object> create_native_object(Isolate* isolate, Local<v8::Context> cont
     Local<v8::Function> fn = tmpl->GetFunction(context).ToLocalChecked();
     fn->SetName(utf8_string(isolate, native.name));
     natives->Set(context, utf8_string(isolate, native.name), fn).Check();
-  }
+  };
+  for (const auto& native : kNatives) install(native);
+  for (const auto& native : kernel_natives()) install(native);
+  for (const auto& native : process_natives()) install(native);
+  for (const auto& native : crypto_natives()) install(native);
   return natives;
 }
 
@@ -511,6 +520,11 @@ const intptr_t* external_references() {
   static const std::vector<intptr_t> table = [] {
     std::vector<intptr_t> refs;
     for (const auto& native : kNatives) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
+    for (const auto& native : kernel_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
+    for (const auto& native : process_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
+    for (const auto& native : crypto_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
+    // The bootstrap's source strings stay external (shared bytes) in the snapshot and every isolate.
+    append_script_references(refs);
     refs.push_back(0);
     return refs;
   }();

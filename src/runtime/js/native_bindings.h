@@ -7,13 +7,17 @@
 #pragma once
 
 #include <v8-forward.h>
+#include <v8-function-callback.h>
 #include <v8-message.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "base/error.h"
+#include "runtime/js/guest_processes.h"
+#include "runtime/js/guest_system.h"
 
 namespace se::runtime::js {
 
@@ -39,7 +43,23 @@ class NativeContext {
   virtual size_t array_buffer_bytes() const = 0;
   // The guest signals itself (process.kill(process.pid, ...)); same dispositions as from outside.
   virtual void raise_signal(int signal) = 0;
+  // The process's system calls (kernel_natives.cc); nullptr when its host provides none.
+  virtual GuestSystem* system() = 0;
+  // The process's child_process operations (process_natives.cc); nullptr when its host has none.
+  virtual GuestProcesses* processes() = 0;
 };
+
+// One native: its name on the `native` object, its callback, its `length`.
+struct NativeFunction {
+  const char* name;
+  v8::FunctionCallback callback;
+  int length;
+};
+
+// The GuestSystem natives (kernel_natives.cc), installed and referenced after the core table.
+std::span<const NativeFunction> kernel_natives();
+// The GuestProcesses natives (process_natives.cc), installed and referenced after those.
+std::span<const NativeFunction> process_natives();
 
 // Node's "file:line / source line / ^^^" banner for an error location; empty when V8 has no
 // source position for it.

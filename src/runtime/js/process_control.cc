@@ -60,6 +60,43 @@ ErrorOr<void> queue_stdin_end(ProcessControl& control) {
   return {};
 }
 
+ErrorOr<std::string> read_stdin(ProcessControl& control, size_t max_bytes) {
+  auto is_data = [](const InboundEvent& event) { return event.kind == InboundEvent::Kind::kStdinData; };
+  std::unique_lock lock(control.mutex);
+  control.wake.wait(lock, [&] {
+    return control.end.has_value() || control.stdin_closed ||
+           std::any_of(control.events.begin(), control.events.end(), is_data);
+  });
+  if (control.end.has_value()) return fail(EINTR, "interrupted system call");
+  std::string bytes;
+  for (auto event = control.events.begin(); event != control.events.end() && bytes.size() < max_bytes;) {
+    if (!is_data(*event)) {
+      ++event;
+      continue;
+    }
+    size_t take = std::min(max_bytes - bytes.size(), event->bytes.size());
+    bytes.append(event->bytes, 0, take);
+    control.pending_stdin_bytes -= std::min(take, control.pending_stdin_bytes);
+    if (take == event->bytes.size()) {
+      event = control.events.erase(event);
+    } else {
+      event->bytes.erase(0, take);
+      break;
+    }
+  }
+  return bytes;
+}
+
+void queue_io_ready(ProcessControl& control) {
+  {
+    std::lock_guard lock(control.mutex);
+    if (control.end.has_value() || control.finished || control.io_ready_queued) return;
+    control.io_ready_queued = true;
+    control.events.push_back(InboundEvent{InboundEvent::Kind::kIoReady, {}, 0});
+  }
+  control.wake.notify_all();
+}
+
 ErrorOr<void> deliver_signal(ProcessControl& control, int signal) {
   if (signal < 0 || signal > 64) return fail(EINVAL, "invalid signal " + std::to_string(signal));
   std::lock_guard lock(control.mutex);

@@ -23,7 +23,8 @@ class Isolate;
 namespace se::runtime::js {
 
 struct InboundEvent {
-  enum class Kind { kStdinData, kStdinEnd, kSignal } kind;
+  // kIoReady: a descriptor of the VM may have become ready (GuestProcesses::set_io_watch).
+  enum class Kind { kStdinData, kStdinEnd, kSignal, kIoReady } kind;
   std::string bytes;  // kStdinData
   int signal = 0;     // kSignal
 };
@@ -45,6 +46,7 @@ struct ProcessControl {
   size_t stdin_limit_bytes = 0;
   bool stdin_closed = false;
   bool tasks_posted = false;  // V8 posted a foreground task
+  bool io_ready_queued = false;  // a kIoReady event waits in `events` (they coalesce)
 
   // Signals the guest listens for (bit n-1 for signal n); decides default dispositions.
   std::atomic<uint64_t> handled_signals{0};
@@ -67,6 +69,12 @@ struct ProcessControl {
 // Queues stdin bytes for the guest (EPIPE once closed, ESRCH once ended, ENOBUFS over the limit).
 ErrorOr<void> queue_stdin(ProcessControl& control, std::string_view bytes);
 ErrorOr<void> queue_stdin_end(ProcessControl& control);
+// A blocking read of stdin on the guest's own thread (fs.readSync(0)): takes up to `max_bytes` of
+// the queued stdin bytes the loop has not delivered yet, waiting until there are some or stdin is
+// closed ("" then). EINTR once the process is ending.
+ErrorOr<std::string> read_stdin(ProcessControl& control, size_t max_bytes);
+// Queues one kIoReady event unless one is already waiting; a no-op once the process ended.
+void queue_io_ready(ProcessControl& control);
 // Applies a signal: queued for the guest's listeners, or its default disposition (ignore, or end
 // with 128 + signal). SIGKILL always ends the process; SIGSTOP is not modelled and ignored.
 ErrorOr<void> deliver_signal(ProcessControl& control, int signal);

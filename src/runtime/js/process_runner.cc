@@ -21,12 +21,14 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "runtime/js/guest_isolate.h"
+#include "runtime/js/module_loader.h"
 #include "runtime/js/native_bindings.h"
 #include "runtime/js/process_control.h"
 
@@ -44,6 +46,18 @@ constexpr size_t kMaxTrackedRejections = 4096;
 
 constexpr char kHeapLimitMessage[] =
     "\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n";
+
+// Descriptor 0 of the process: blocking reads take from the stdin bytes its loop has not yet
+// delivered to process.stdin, so each byte reaches exactly one reader. Shares ownership of the
+// control: a descriptor may outlive the process's thread.
+class BufferedStdin final : public StdinSource {
+ public:
+  explicit BufferedStdin(std::shared_ptr<ProcessControl> control) : control_(std::move(control)) {}
+  ErrorOr<std::string> read(size_t max_bytes) override { return read_stdin(*control_, max_bytes); }
+
+ private:
+  std::shared_ptr<ProcessControl> control_;
+};
 
 class ProcessRunner final : public NativeContext {
  public:
@@ -91,6 +105,10 @@ class ProcessRunner final : public NativeContext {
 
   void raise_signal(int signal) override { (void)deliver_signal(control_, signal); }
 
+  GuestSystem* system() override { return host_.system(); }
+
+  GuestProcesses* processes() override { return host_.processes(); }
+
  private:
   static void on_promise_reject(v8::PromiseRejectMessage message);
   static size_t on_near_heap_limit(void* data, size_t current_limit, size_t initial_limit);
@@ -104,6 +122,7 @@ class ProcessRunner final : public NativeContext {
   void handle_exception(const v8::TryCatch& try_catch);
   Local<v8::Object> start_config() const;
   void run_main();
+  ErrorOr<std::string> read_stdin_program();
   void run_loop();
   void deliver_events();
   void sleep_until(double wake_ms);
@@ -218,9 +237,34 @@ Local<v8::Object> ProcessRunner::start_config() const {
   return config;
 }
 
+// `node -`: the program is everything written to stdin until it is closed, bounded like a stdin
+// backlog (ProcessOptions::stdin_buffer_limit_bytes).
+ErrorOr<std::string> ProcessRunner::read_stdin_program() {
+  std::string program;
+  for (;;) {
+    size_t room = options_.stdin_buffer_limit_bytes - program.size();
+    std::string chunk = TRY(read_stdin(control_, room + 1));
+    if (chunk.empty()) return program;
+    if (chunk.size() > room) {
+      return fail(EFBIG, "the program read from stdin exceeds the stdin buffer limit of " +
+                             std::to_string(options_.stdin_buffer_limit_bytes) + " bytes");
+    }
+    program += chunk;
+  }
+}
+
 void ProcessRunner::run_main() {
   std::string source;
-  if (options_.source.has_value()) {
+  if (options_.entry == EntryKind::kStdin) {
+    ErrorOr<std::string> read = read_stdin_program();
+    if (!read) {
+      if (stopping()) return;
+      (void)host_.write_output(OutputStream::kStderr, "Error: " + read.error().message + "\n");
+      control_.end_with(ExitStatus{1, 0, ExitKind::kStartFailed});
+      return;
+    }
+    source = std::move(*read);
+  } else if (options_.source.has_value()) {
     source = *options_.source;
   } else {
     ErrorOr<std::string> read = host_.read_file(options_.filename);
@@ -243,32 +287,24 @@ void ProcessRunner::run_main() {
     control_.end_with(ExitStatus{1, 0, ExitKind::kStartFailed});
     return;
   }
-  v8::TryCatch try_catch(isolate_);
   if (options_.entry == EntryKind::kFile) {
-    v8::ScriptOrigin origin(isolate_, string(options_.filename));
-    v8::ScriptCompiler::Source compile_source(code, origin);
-    Local<v8::String> params[] = {string("exports"), string("require"), string("module"), string("__filename"),
-                                  string("__dirname")};
-    Local<v8::Function> main;
-    if (!v8::ScriptCompiler::CompileFunction(context(), &compile_source, 5, params, 0, nullptr).ToLocal(&main)) {
-      handle_exception(try_catch);
-      return;
-    }
-    size_t slash = options_.filename.rfind('/');
-    std::string dirname = slash == std::string::npos ? "." : slash == 0 ? "/" : options_.filename.substr(0, slash);
-    call("runMain", {main, string(options_.filename), string(dirname)});
-  } else {
-    v8::ScriptOrigin origin(isolate_, string("[eval]"));
-    v8::ScriptCompiler::Source compile_source(code, origin);
-    Local<v8::Script> script;
-    Local<Value> result;
-    if (!v8::ScriptCompiler::Compile(context(), &compile_source).ToLocal(&script) ||
-        !script->Run(context()).ToLocal(&result)) {
-      handle_exception(try_catch);
-      return;
-    }
-    if (options_.entry == EntryKind::kPrint) call("printResult", {result});
+    // The module loader decides CommonJS or ES module and compiles under the file's name.
+    call("runMain", {string(options_.filename), code});
+    return;
   }
+  Local<v8::String> name = string(options_.entry == EntryKind::kStdin ? "[stdin]" : "[eval]");
+  if (!call("prepareEval", {name})) return;
+  v8::TryCatch try_catch(isolate_);
+  v8::ScriptOrigin origin(isolate_, name);
+  v8::ScriptCompiler::Source compile_source(code, origin);
+  Local<v8::Script> script;
+  Local<Value> result;
+  if (!v8::ScriptCompiler::Compile(context(), &compile_source).ToLocal(&script) ||
+      !script->Run(context()).ToLocal(&result)) {
+    handle_exception(try_catch);
+    return;
+  }
+  if (options_.entry == EntryKind::kPrint) call("printResult", {result});
 }
 
 void ProcessRunner::deliver_events() {
@@ -277,6 +313,7 @@ void ProcessRunner::deliver_events() {
     std::lock_guard lock(control_.mutex);
     events.swap(control_.events);
     control_.pending_stdin_bytes = 0;
+    control_.io_ready_queued = false;
   }
   for (auto& event : events) {
     if (stopping()) return;
@@ -293,6 +330,9 @@ void ProcessRunner::deliver_events() {
         break;
       case InboundEvent::Kind::kSignal:
         call_then_drain("onSignal", {v8::Integer::New(isolate_, event.signal)});
+        break;
+      case InboundEvent::Kind::kIoReady:
+        call_then_drain("onIoReady", {});
         break;
     }
   }
@@ -351,6 +391,7 @@ ExitStatus ProcessRunner::run() {
   v8::HandleScope handle_scope(isolate_);
   v8::Context::Scope context_scope(guest_.context());
   isolate_->SetData(kNativeContextSlot, static_cast<NativeContext*>(this));
+  ModuleLoader modules(isolate_, guest_.host_entry());
   isolate_->SetPromiseRejectCallback(on_promise_reject);
   isolate_->AddNearHeapLimitCallback(on_near_heap_limit, this);
   guest_.allocator().set_limit(options_.heap_limit_mib * kMiB);
@@ -435,8 +476,11 @@ std::thread spawn_guest_thread(std::shared_ptr<ProcessControl> control, size_t h
     }
     ExitStatus status;
     if (host != nullptr && options.has_value()) {
+      GuestSystem* system = host->system();
+      if (system != nullptr) system->attach_stdin(std::make_shared<BufferedStdin>(control));
       ProcessRunner runner(*guest, *control, *options, *host);
       status = runner.run();
+      if (system != nullptr) system->attach_stdin(nullptr);
       host->on_exit(status);
     }
     guest.reset();

@@ -160,7 +160,7 @@ TEST(ExitCode, SyntaxErrorExitsWithOne) {
 TEST(ExitCode, EvalAndPrintModes) {
   ProcessOptions eval = file_options("var g = 1 + 1; console.log(g, typeof module)");
   eval.entry = EntryKind::kEval;
-  EXPECT_EQ(run(eval).out, "2 undefined\n");
+  EXPECT_EQ(run(eval).out, "2 object\n");
 
   ProcessOptions print = file_options("setTimeout(() => console.log('first'), 1); [1 + 2, 'x']");
   print.entry = EntryKind::kPrint;

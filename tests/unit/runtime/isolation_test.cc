@@ -15,7 +15,7 @@ console.log(typeof globalThis.__native, typeof native, typeof internal, names.in
 for (const call of [() => process.binding('fs'), () => process._linkedBinding('x'), () => process.dlopen({}, 'x')]) {
   try { call(); } catch (e) { console.log(e.code); }
 }
-try { require('fs'); } catch (e) { console.log(e.code); })");
+try { require('fs').watch('/'); } catch (e) { console.log(e.code); })");
   EXPECT_EQ(result.out,
             "undefined undefined undefined false false undefinedundefined true []\n"
             "ERR_ACCESS_DENIED\nERR_ACCESS_DENIED\nERR_ACCESS_DENIED\nERR_NOT_IMPLEMENTED\n");

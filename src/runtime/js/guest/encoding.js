@@ -1,7 +1,6 @@
 'use strict';
 // Text and binary encodings: TextEncoder/TextDecoder (UTF-8 with streaming, UTF-16LE, latin1),
-// atob/btoa, DOMException, and a small Buffer (a Uint8Array subclass with Node's common
-// encodings) so byte chunks from stdin print and convert the way Node programs expect.
+// atob/btoa and DOMException. Buffer is npm's `buffer` from the polyfill bundle (internal.Buffer).
 
 const { encodeUtf8, encodeUtf8Into, decodeUtf8 } = native;
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
@@ -164,38 +163,31 @@ class TextDecoder {
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const base64Values = new Int16Array(256).fill(-1);
 for (let i = 0; i < 64; i++) base64Values[base64Alphabet.charCodeAt(i)] = i;
-base64Values[45] = 62;  // '-' (base64url)
-base64Values[95] = 63;  // '_' (base64url)
 
-function encodeBase64(bytes, url) {
-  const alphabet = url ? base64Alphabet.slice(0, 62) + '-_' : base64Alphabet;
+function encodeBase64(bytes) {
   let out = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += alphabet[n >> 18] + alphabet[(n >> 12) & 63] + alphabet[(n >> 6) & 63] + alphabet[n & 63];
+    out += base64Alphabet[n >> 18] + base64Alphabet[(n >> 12) & 63] + base64Alphabet[(n >> 6) & 63] + base64Alphabet[n & 63];
   }
   if (i < bytes.length) {
     const n = (bytes[i] << 16) | ((i + 1 < bytes.length ? bytes[i + 1] : 0) << 8);
-    out += alphabet[n >> 18] + alphabet[(n >> 12) & 63];
-    if (i + 1 < bytes.length) out += alphabet[(n >> 6) & 63];
-    if (!url) out += i + 1 < bytes.length ? '=' : '==';
+    out += base64Alphabet[n >> 18] + base64Alphabet[(n >> 12) & 63];
+    if (i + 1 < bytes.length) out += base64Alphabet[(n >> 6) & 63];
+    out += i + 1 < bytes.length ? '=' : '==';
   }
   return out;
 }
 
-// Lenient decoding like Buffer.from(text, 'base64'): skips characters outside the alphabet and
-// stops at the first '='.
-function decodeBase64Lenient(text) {
+// Decodes text that atob() has validated (alphabet only, padding removed).
+function decodeBase64(text) {
   const out = new Uint8Array(Math.ceil(text.length * 3 / 4));
   let length = 0;
   let accumulator = 0;
   let bits = 0;
   for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 61) break;  // '='
-    const value = code < 256 ? base64Values[code] : -1;
-    if (value < 0) continue;
+    const value = base64Values[text.charCodeAt(i)];
     accumulator = (accumulator << 6) | value;
     bits += 6;
     if (bits >= 8) {
@@ -219,7 +211,7 @@ function btoa(input) {
     if (code > 0xff) throw invalidCharacter('Invalid character');
     bytes[i] = code;
   }
-  return encodeBase64(bytes, false);
+  return encodeBase64(bytes);
 }
 
 // The WHATWG forgiving-base64 decode.
@@ -230,185 +222,7 @@ function atob(input) {
   if (text.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(text)) {
     throw invalidCharacter('The string to be decoded is not correctly encoded.');
   }
-  return latin1Decode(decodeBase64Lenient(text));
-}
-
-function normalizeEncoding(encoding) {
-  const name = `${encoding ?? 'utf8'}`.toLowerCase();
-  switch (name) {
-    case 'utf8': case 'utf-8': return 'utf8';
-    case 'latin1': case 'binary': return 'latin1';
-    case 'ascii': return 'ascii';
-    case 'base64': return 'base64';
-    case 'base64url': return 'base64url';
-    case 'hex': return 'hex';
-    case 'ucs2': case 'ucs-2': case 'utf16le': case 'utf-16le': return 'utf16le';
-    default:
-      throw internal.codedError(TypeError, 'ERR_UNKNOWN_ENCODING', `Unknown encoding: ${encoding}`);
-  }
-}
-
-function stringToBytes(text, encoding) {
-  switch (normalizeEncoding(encoding)) {
-    case 'utf8': return encodeUtf8(text);
-    case 'latin1': case 'ascii': {
-      const bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
-      return bytes;
-    }
-    case 'base64': case 'base64url': return decodeBase64Lenient(text);
-    case 'hex': {
-      const bytes = new Uint8Array(text.length >>> 1);
-      let length = 0;
-      for (; length < bytes.length; length++) {
-        const byte = Number.parseInt(text.substr(length * 2, 2), 16);
-        if (Number.isNaN(byte) || !/^[0-9a-fA-F]{2}$/.test(text.substr(length * 2, 2))) break;
-        bytes[length] = byte;
-      }
-      return bytes.subarray(0, length);
-    }
-    case 'utf16le': {
-      const bytes = new Uint8Array(text.length * 2);
-      for (let i = 0; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        bytes[i * 2] = code & 0xff;
-        bytes[i * 2 + 1] = code >> 8;
-      }
-      return bytes;
-    }
-  }
-  return encodeUtf8(text);
-}
-
-function bytesToString(bytes, encoding) {
-  switch (normalizeEncoding(encoding)) {
-    case 'utf8': return decodeUtf8(bytes, false);
-    case 'latin1': return latin1Decode(bytes);
-    case 'ascii': {
-      let text = '';
-      for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] & 0x7f);
-      return text;
-    }
-    case 'base64': return encodeBase64(bytes, false);
-    case 'base64url': return encodeBase64(bytes, true);
-    case 'hex': {
-      let text = '';
-      for (let i = 0; i < bytes.length; i++) text += bytes[i].toString(16).padStart(2, '0');
-      return text;
-    }
-    case 'utf16le': return utf16leDecode(bytes);
-  }
-  return decodeUtf8(bytes, false);
-}
-
-class Buffer extends Uint8Array {
-  static from(value, encodingOrOffset, length) {
-    if (typeof value === 'string') {
-      const bytes = stringToBytes(value, encodingOrOffset);
-      return new Buffer(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {
-      const offset = encodingOrOffset === undefined ? 0 : Number(encodingOrOffset);
-      return new Buffer(value, offset, length === undefined ? value.byteLength - offset : Number(length));
-    }
-    if (ArrayBuffer.isView(value) || Array.isArray(value)) {
-      const copy = new Buffer(value.length);
-      for (let i = 0; i < value.length; i++) copy[i] = value[i];
-      return copy;
-    }
-    if (value !== null && typeof value === 'object' && value.type === 'Buffer' && Array.isArray(value.data)) {
-      return Buffer.from(value.data);
-    }
-    throw internal.invalidArgType('first argument',
-                                  'of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object',
-                                  value);
-  }
-
-  static alloc(size, fill, encoding) {
-    const buffer = new Buffer(size);
-    if (fill !== undefined && fill !== 0) buffer.fill(fill, 0, size, encoding);
-    return buffer;
-  }
-
-  static allocUnsafe(size) {
-    return new Buffer(size);
-  }
-
-  static isBuffer(value) {
-    return value instanceof Buffer;
-  }
-
-  static isEncoding(encoding) {
-    try {
-      normalizeEncoding(encoding);
-      return typeof encoding === 'string';
-    } catch {
-      return false;
-    }
-  }
-
-  static byteLength(value, encoding) {
-    if (typeof value === 'string') return stringToBytes(value, encoding).length;
-    return value.byteLength;
-  }
-
-  static concat(list, totalLength) {
-    const total = totalLength ?? list.reduce((sum, item) => sum + item.length, 0);
-    const out = Buffer.alloc(total);
-    let offset = 0;
-    for (const item of list) {
-      if (offset >= total) break;
-      const part = item.length > total - offset ? item.subarray(0, total - offset) : item;
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  }
-
-  fill(value, offset = 0, end = this.length, encoding) {
-    if (typeof value === 'string') {
-      const pattern = stringToBytes(value, encoding);
-      if (pattern.length === 0) return super.fill(0, offset, end);
-      for (let i = offset, j = 0; i < end; i++, j = (j + 1) % pattern.length) this[i] = pattern[j];
-      return this;
-    }
-    return super.fill(value, offset, end);
-  }
-
-  toString(encoding, start = 0, end = this.length) {
-    return bytesToString(call(TypedArraySubarray, this, start, end), encoding);
-  }
-
-  toJSON() {
-    return { type: 'Buffer', data: Array.from(this) };
-  }
-
-  equals(other) {
-    if (!(other instanceof Uint8Array)) throw internal.invalidArgType('otherBuffer', 'an instance of Buffer or Uint8Array', other);
-    if (other.length !== this.length) return false;
-    for (let i = 0; i < this.length; i++) if (this[i] !== other[i]) return false;
-    return true;
-  }
-
-  write(text, offset = 0, length = this.length - offset, encoding = 'utf8') {
-    if (typeof offset === 'string') [encoding, offset, length] = [offset, 0, this.length];
-    const bytes = stringToBytes(`${text}`, encoding);
-    const count = Math.min(bytes.length, length, this.length - offset);
-    this.set(bytes.subarray(0, count), offset);
-    return count;
-  }
-
-  slice(start, end) {
-    return this.subarray(start, end);
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')]() {
-    let hex = '';
-    const shown = Math.min(this.length, 50);
-    for (let i = 0; i < shown; i++) hex += ` ${this[i].toString(16).padStart(2, '0')}`;
-    if (this.length > shown) hex += ` ... ${this.length - shown} more byte${this.length - shown > 1 ? 's' : ''}`;
-    return `<Buffer${hex}>`;
-  }
+  return latin1Decode(decodeBase64(text));
 }
 
 internal.DOMException = DOMException;
@@ -416,5 +230,6 @@ internal.TextEncoder = TextEncoder;
 internal.TextDecoder = TextDecoder;
 internal.atob = atob;
 internal.btoa = btoa;
-internal.Buffer = Buffer;
-internal.bufferFromBytes = (bytes) => new Buffer(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+// Bytes the host hands in (stdin chunks) as a Buffer over the same memory.
+const { Buffer } = internal;
+internal.bufferFromBytes = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

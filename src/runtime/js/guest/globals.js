@@ -1,9 +1,11 @@
 'use strict';
 // Installs the guest-visible globals and assembles the host-entry object the native event loop
-// calls (stored in the snapshot's context data, never reachable from guest code). Runs last.
+// calls (stored in the snapshot's context data, never reachable from guest code). modules.js,
+// evaluated after this file, adds the module system's entries (runMain, prepareEval, importDynamic).
 
-const { now, structuredClone: nativeStructuredClone, getRandomValues: nativeGetRandomValues } = native;
+const { now, structuredClone: nativeStructuredClone } = native;
 const { timers, process, console, defineHidden, definePlain } = internal;
+const { defineProperty: ObjectDefineProperty } = Object;
 
 let timeOrigin = 0;
 internal.startTimeOrigin = (origin) => {
@@ -30,20 +32,8 @@ function structuredClone(value, options) {
   return nativeStructuredClone(value);
 }
 
-function getRandomValues(array) {
-  return nativeGetRandomValues(array);
-}
-
-function randomUUID() {
-  const bytes = nativeGetRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  let hex = '';
-  for (let i = 0; i < 16; i++) hex += bytes[i].toString(16).padStart(2, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-const crypto = { getRandomValues, randomUUID };
+// getRandomValues and randomUUID; `subtle` throws ERR_NOT_IMPLEMENTED (guest/crypto.js).
+const crypto = internal.webCrypto();
 
 // Node's own enumerable globals.
 for (const name of ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
@@ -62,6 +52,28 @@ defineHidden(globalThis, 'Buffer', internal.Buffer);
 defineHidden(globalThis, 'TextEncoder', internal.TextEncoder);
 defineHidden(globalThis, 'TextDecoder', internal.TextDecoder);
 defineHidden(globalThis, 'DOMException', internal.DOMException);
+// The URL classes live in the url chunk, compiled on first use: until then each global is an
+// accessor that loads it and replaces itself with the plain value property (also when assigned).
+// While the chunk loads they read as undefined: core-js probes the globals for a native URL.
+for (const name of ['URL', 'URLSearchParams']) {
+  ObjectDefineProperty(globalThis, name, {
+    __proto__: null,
+    configurable: true,
+    enumerable: false,
+    get() {
+      if (internal.chunkLoading('url')) return undefined;
+      const value = internal.loadChunk('url')[name];
+      defineHidden(globalThis, name, value);
+      return value;
+    },
+    set(value) {
+      defineHidden(globalThis, name, value);
+    },
+  });
+}
+for (const name of ['AbortController', 'AbortSignal', 'EventTarget', 'Event']) {
+  defineHidden(globalThis, name, internal.web[name]);
+}
 
 // V8 finishes asynchronous WebAssembly compilation on worker threads and then posts a task to this
 // isolate; nothing in the loop would wait for that, so each pending compile holds the loop open.
@@ -99,19 +111,6 @@ function holdLoopForWebAssembly() {
   }
 }
 
-function notYetRequire(specifier) {
-  throw internal.notImplemented(`require('${specifier}'): module loading`);
-}
-
-// Runs the main module's compiled function with CommonJS arguments.
-function runMain(main, filename, dirname) {
-  const module = { id: '.', path: dirname, exports: {}, filename, loaded: false, children: [], paths: [] };
-  const require = (specifier) => notYetRequire(specifier);
-  require.main = module;
-  internal.callGuest(main, module.exports, [module.exports, require, module, filename, dirname]);
-  module.loaded = true;
-}
-
 // `node -p`: print the script's completion value (with the console the bootstrap made, even if
 // the script replaced console.log).
 const consoleLog = console.log;
@@ -126,7 +125,6 @@ internal.host = {
     internal.processHost.start(config);
     holdLoopForWebAssembly();
   },
-  runMain,
   printResult,
   drain: internal.drain,
   tick: internal.tick,

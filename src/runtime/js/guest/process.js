@@ -517,6 +517,7 @@ function emitExit() {
 }
 
 internal.process = processObject;
+internal.signals = signals;
 internal.onUncaught = onUncaught;
 internal.reportUncaught = reportUncaught;
 internal.onUnhandledRejection = onUnhandledRejection;

@@ -1,0 +1,2 @@
+// V8 has Number.isNaN.
+module.exports = Number.isNaN;

@@ -1,0 +1,2 @@
+// V8 has Object.is.
+module.exports = Object.is;
