@@ -1,5 +1,6 @@
 #include "service/execution.h"
 
+#include <algorithm>
 #include <chrono>
 #include <signal.h>
 #include <utility>
@@ -93,13 +94,25 @@ class Execution::Host : public runtime::js::GuestHost {
   std::unique_ptr<runtime::js::GuestProcesses> processes_;
 };
 
+namespace {
+// Room for the event's envelope within the wire's 16 MiB frame limit.
+constexpr uint64_t kMaxOutputEventBytes = wire::kMaxFrameBytes - 64 * 1024;
+}  // namespace
+
+// A write larger than limits.jsRuntime.eventPayloadLimitBytes becomes several events in order (the
+// reference ends the process instead), so no single frame outgrows the limit or the wire's 16 MiB.
 void Execution::emit_output(const std::string& process_id, runtime::js::OutputStream stream,
                             std::string_view bytes) {
-  events_.emit(wire::ProcessOutputEvent{
-      .process_id = process_id,
-      .channel = stream == runtime::js::OutputStream::kStdout ? wire::StreamChannel::STDOUT
-                                                               : wire::StreamChannel::STDERR,
-      .chunk = wire::Bytes(bytes.begin(), bytes.end())});
+  const size_t chunk_limit = static_cast<size_t>(
+      std::clamp<uint64_t>(vm_.config().limits.js_runtime.event_payload_limit_bytes, 1, kMaxOutputEventBytes));
+  const wire::StreamChannel channel =
+      stream == runtime::js::OutputStream::kStdout ? wire::StreamChannel::STDOUT : wire::StreamChannel::STDERR;
+  do {
+    const std::string_view chunk = bytes.substr(0, chunk_limit);
+    bytes.remove_prefix(chunk.size());
+    events_.emit(wire::ProcessOutputEvent{
+        .process_id = process_id, .channel = channel, .chunk = wire::Bytes(chunk.begin(), chunk.end())});
+  } while (!bytes.empty());
 }
 
 namespace {

@@ -144,6 +144,36 @@ TEST_F(ExecutionTest, RejectionsNameTheProblem) {
   EXPECT_EQ(run(run_file("dup", "/w/ok.js", "console.log('again')")).stdout_bytes, "again\n");
 }
 
+TEST_F(ExecutionTest, OneLargeWriteIsSplitIntoEventsOfAtMostTheEventPayloadLimit) {
+  auto vm = ASSERT_OK(client().create_vm(
+      GuestRuntimeKind::JAVA_SCRIPT,
+      R"({"permissions":{"fs":"allow","childProcess":"allow"},"limits":{"jsRuntime":{"eventPayloadLimitBytes":1000}}})"));
+  ASSERT_OK(client().write_file(vm, "/w/big.js", "process.stdout.write('a'.repeat(2500)); console.log('!')"));
+  wire::ExecuteRequest request;
+  request.process_id = "big";
+  request.runtime = GuestRuntimeKind::JAVA_SCRIPT;
+  request.entrypoint = "/w/big.js";
+  ASSERT_OK(client().execute(vm, request));
+  std::vector<size_t> sizes;
+  std::string output;
+  for (;;) {
+    auto event = client().connection().wait_event(
+        [&](const wire::EventFrame& frame) {
+          return client::event_is_for_vm(frame, vm.vm_id) &&
+                 (std::holds_alternative<wire::ProcessOutputEvent>(frame.payload) ||
+                  std::holds_alternative<wire::ProcessExitedEvent>(frame.payload));
+        },
+        10s);
+    ASSERT_TRUE(event.has_value());
+    auto* chunk = std::get_if<wire::ProcessOutputEvent>(&event->payload);
+    if (chunk == nullptr) break;
+    sizes.push_back(chunk->chunk.size());
+    output.append(chunk->chunk.begin(), chunk->chunk.end());
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{1000, 1000, 500, 2}));
+  EXPECT_EQ(output, std::string(2500, 'a') + "!\n");
+}
+
 TEST_F(ExecutionTest, ChildProcessPolicyDeniesExecute) {
   auto vm = ASSERT_OK(client().create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"permissions":{"fs":"allow","childProcess":"deny"}})"));
   ASSERT_OK(client().write_file(vm, "/w/a.js", "console.log(1)"));
