@@ -14,31 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using wire::GuestRuntimeKind;
 
-class BuiltinsTest : public SidecarTest {
- protected:
-  void SetUp() override {
-    client_ = &start_with_session();
-    auto vm = client_->create_vm(GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig);
-    ASSERT_TRUE(vm.has_value()) << vm.error().to_string();
-    vm_ = *vm;
-  }
-
-  client::ProcessResult run_file(std::string process_id, std::string path, std::string source) {
-    EXPECT_TRUE(client_->write_file(vm_, path, source).has_value());
-    wire::ExecuteRequest request;
-    request.process_id = std::move(process_id);
-    request.runtime = GuestRuntimeKind::JAVA_SCRIPT;
-    request.entrypoint = std::move(path);
-    auto started = client_->execute(vm_, request);
-    EXPECT_TRUE(started.has_value()) << started.error().to_string();
-    auto result = client_->wait_process(vm_, request.process_id, 10s);
-    EXPECT_TRUE(result.has_value()) << result.error().to_string();
-    return result.value_or(client::ProcessResult{});
-  }
-
-  client::Client* client_ = nullptr;
-  client::VmHandle vm_;
-};
+class BuiltinsTest : public GuestVmTest {};
 
 TEST_F(BuiltinsTest, OsHostnameIsTheVmsEtcHostname) {
   char host[HOST_NAME_MAX + 1] = {};

@@ -15,52 +15,24 @@ namespace {
 using namespace std::chrono_literals;
 using wire::GuestRuntimeKind;
 
-class ChildProcessTest : public SidecarTest {
+class ChildProcessTest : public GuestVmTest {
  protected:
-  client::Client& client() { return *client_; }
-
-  void SetUp() override {
-    client_ = &start_with_session();
-    vm_ = ASSERT_OK(client_->create_vm(GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig));
-  }
-
   // Starts /workspace/<id>.js holding `source` as process `id`.
   void start_script(const client::VmHandle& vm, const std::string& id, const std::string& source) {
     const std::string path = "/workspace/" + id + ".js";
-    ASSERT_OK(client_->write_file(vm, path, source));
-    wire::ExecuteRequest request;
-    request.process_id = id;
-    request.runtime = GuestRuntimeKind::JAVA_SCRIPT;
-    request.entrypoint = path;
-    ASSERT_OK(client_->execute(vm, request));
+    write(vm, path, source);
+    ASSERT_OK(client_->execute(vm, entrypoint(id, path)));
   }
 
   client::ProcessResult run_script(const client::VmHandle& vm, const std::string& id, const std::string& source) {
-    start_script(vm, id, source);
-    auto result = client_->wait_process(vm, id, 30s);
-    EXPECT_TRUE(result.has_value()) << result.error().to_string();
-    return result.value_or(client::ProcessResult{});
+    const std::string path = "/workspace/" + id + ".js";
+    write(vm, path, source);
+    return run(vm, entrypoint(id, path));
   }
 
   client::ProcessResult run_script(const std::string& id, const std::string& source) {
     return run_script(vm_, id, source);
   }
-
-  // Waits for the next output event of `process_id` and returns its bytes.
-  std::string next_output(const std::string& process_id) {
-    auto event = client_->connection().wait_event(
-        [&](const wire::EventFrame& frame) {
-          const auto* output = std::get_if<wire::ProcessOutputEvent>(&frame.payload);
-          return output != nullptr && output->process_id == process_id;
-        },
-        30s);
-    if (!event.has_value()) return {};
-    const auto& chunk = std::get<wire::ProcessOutputEvent>(event->payload).chunk;
-    return std::string(chunk.begin(), chunk.end());
-  }
-
-  client::Client* client_ = nullptr;
-  client::VmHandle vm_;
 };
 
 TEST_F(ChildProcessTest, SpawnedNodeEvalPipesStdoutAndReportsItsExitCode) {

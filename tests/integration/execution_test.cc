@@ -12,48 +12,17 @@ namespace {
 using namespace std::chrono_literals;
 using wire::GuestRuntimeKind;
 
-class ExecutionTest : public SidecarTest {
+class ExecutionTest : public GuestVmTest {
  protected:
-  client::Client& client() { return *client_; }
-
-  void SetUp() override {
-    client_ = &start_with_session();
-    auto vm = client_->create_vm(GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig);
-    ASSERT_TRUE(vm.has_value()) << vm.error().to_string();
-    vm_ = *vm;
+  // Writes `source` to `path`; the Execute request that runs it as process `process_id`.
+  wire::ExecuteRequest script(std::string process_id, const std::string& path, const std::string& source) {
+    write(path, source);
+    return entrypoint(std::move(process_id), path);
   }
-
-  wire::ExecuteRequest run_file(std::string process_id, std::string path, std::string source) {
-    EXPECT_TRUE(client_->write_file(vm_, path, source).has_value());
-    wire::ExecuteRequest request;
-    request.process_id = std::move(process_id);
-    request.runtime = GuestRuntimeKind::JAVA_SCRIPT;
-    request.entrypoint = std::move(path);
-    return request;
-  }
-
-  wire::ExecuteRequest node(std::string process_id, std::vector<std::string> args) {
-    wire::ExecuteRequest request;
-    request.process_id = std::move(process_id);
-    request.command = "node";
-    request.args = std::move(args);
-    return request;
-  }
-
-  client::ProcessResult run(const wire::ExecuteRequest& request) {
-    auto started = client_->execute(vm_, request);
-    EXPECT_TRUE(started.has_value()) << started.error().to_string();
-    auto result = client_->wait_process(vm_, request.process_id, 10s);
-    EXPECT_TRUE(result.has_value()) << result.error().to_string();
-    return result.value_or(client::ProcessResult{});
-  }
-
-  client::Client* client_ = nullptr;
-  client::VmHandle vm_;
 };
 
 TEST_F(ExecutionTest, ConsoleLogReachesStdoutAndExitsZero) {
-  auto request = run_file("p1", "/workspace/hi.js", "console.log('hi')");
+  auto request = script("p1", "/workspace/hi.js", "console.log('hi')");
   auto started = ASSERT_OK(client().execute(vm_, request));
   EXPECT_EQ(started.process_id, "p1");
   EXPECT_EQ(started.pid, std::optional<uint32_t>(1));
@@ -64,19 +33,19 @@ TEST_F(ExecutionTest, ConsoleLogReachesStdoutAndExitsZero) {
 }
 
 TEST_F(ExecutionTest, StdoutStderrAndExitCodeAsInTheReferenceSession) {
-  auto result = run(run_file("p1", "/w/hi.js", "console.log(\"hi\"); console.error(\"err\"); process.exit(3)"));
+  auto result = run(script("p1", "/w/hi.js", "console.log(\"hi\"); console.error(\"err\"); process.exit(3)"));
   EXPECT_EQ(result.stdout_bytes, "hi\n");
   EXPECT_EQ(result.stderr_bytes, "err\n");
   EXPECT_EQ(result.exit_code, 3);
 }
 
 TEST_F(ExecutionTest, ExitCodesOfEveryEnding) {
-  EXPECT_EQ(run(run_file("a", "/w/a.js", "process.exitCode = 9")).exit_code, 9);
-  auto thrown = run(run_file("b", "/w/b.js", "throw new Error('boom')"));
+  EXPECT_EQ(run(script("a", "/w/a.js", "process.exitCode = 9")).exit_code, 9);
+  auto thrown = run(script("b", "/w/b.js", "throw new Error('boom')"));
   EXPECT_EQ(thrown.exit_code, 1);
   EXPECT_NE(thrown.stderr_bytes.find("Error: boom"), std::string::npos) << thrown.stderr_bytes;
-  EXPECT_EQ(run(run_file("c", "/w/c.js", "Promise.reject(new Error('async boom'))")).exit_code, 1);
-  auto syntax = run(run_file("d", "/w/d.js", "this is not javascript"));
+  EXPECT_EQ(run(script("c", "/w/c.js", "Promise.reject(new Error('async boom'))")).exit_code, 1);
+  auto syntax = run(script("d", "/w/d.js", "this is not javascript"));
   EXPECT_EQ(syntax.exit_code, 1);
   EXPECT_NE(syntax.stderr_bytes.find("SyntaxError"), std::string::npos) << syntax.stderr_bytes;
 }
@@ -89,7 +58,7 @@ TEST_F(ExecutionTest, NodeEvalPrintAndArgv) {
 }
 
 TEST_F(ExecutionTest, StdinIsDeliveredAndClosed) {
-  auto request = run_file("s", "/w/echo.js", "process.stdin.on('data', d => process.stdout.write(d))");
+  auto request = script("s", "/w/echo.js", "process.stdin.on('data', d => process.stdout.write(d))");
   ASSERT_OK(client().execute(vm_, request));
   auto written = ASSERT_OK(client().write_stdin(vm_, "s", wire::Bytes{'p', 'i', 'n', 'g', '\n'}));
   EXPECT_EQ(written.accepted_bytes, 5u);
@@ -101,15 +70,15 @@ TEST_F(ExecutionTest, StdinIsDeliveredAndClosed) {
 }
 
 TEST_F(ExecutionTest, KillStopsABusyLoopAndHandlersRun) {
-  ASSERT_OK(client().execute(vm_, run_file("busy", "/w/busy.js", "for (;;) {}")));
+  ASSERT_OK(client().execute(vm_, script("busy", "/w/busy.js", "for (;;) {}")));
   ASSERT_OK(client().kill_process(vm_, "busy", "SIGTERM"));
   EXPECT_EQ(ASSERT_OK(client().wait_process(vm_, "busy", 10s)).exit_code, 143);
 
-  ASSERT_OK(client().execute(vm_, run_file("busy9", "/w/busy9.js", "for (;;) {}")));
+  ASSERT_OK(client().execute(vm_, script("busy9", "/w/busy9.js", "for (;;) {}")));
   ASSERT_OK(client().kill_process(vm_, "busy9", "9"));
   EXPECT_EQ(ASSERT_OK(client().wait_process(vm_, "busy9", 10s)).exit_code, 137);
 
-  ASSERT_OK(client().execute(vm_, run_file("h", "/w/h.js",
+  ASSERT_OK(client().execute(vm_, script("h", "/w/h.js",
                                            "process.on('SIGTERM', () => { console.log('bye'); process.exit(42) });"
                                            "setInterval(() => {}, 1000); console.log('ready')")));
   // Signal only once the handler is registered.
@@ -135,13 +104,13 @@ TEST_F(ExecutionTest, RejectionsNameTheProblem) {
   EXPECT_REJECTED(client().kill_process(vm_, "x", "BOGUS"), "invalid_state", "unsupported kill_process signal BOGUS");
   EXPECT_REJECTED(client().kill_process(vm_, "k1", "SIGTERM"), "invalid_state", "VM vm-1 has no active process k1");
 
-  ASSERT_OK(client().execute(vm_, run_file("dup", "/w/wait.js", "setInterval(() => {}, 1000)")));
-  EXPECT_REJECTED(client().execute(vm_, run_file("dup", "/w/wait.js", "setInterval(() => {}, 1000)")), "invalid_state",
+  ASSERT_OK(client().execute(vm_, script("dup", "/w/wait.js", "setInterval(() => {}, 1000)")));
+  EXPECT_REJECTED(client().execute(vm_, script("dup", "/w/wait.js", "setInterval(() => {}, 1000)")), "invalid_state",
                   "VM vm-1 already has an active process with id dup");
   ASSERT_OK(client().kill_process(vm_, "dup", "SIGKILL"));
   EXPECT_EQ(ASSERT_OK(client().wait_process(vm_, "dup", 10s)).exit_code, 137);
   // An id may be reused once its process exited.
-  EXPECT_EQ(run(run_file("dup", "/w/ok.js", "console.log('again')")).stdout_bytes, "again\n");
+  EXPECT_EQ(run(script("dup", "/w/ok.js", "console.log('again')")).stdout_bytes, "again\n");
 }
 
 TEST_F(ExecutionTest, OneLargeWriteIsSplitIntoEventsOfAtMostTheEventPayloadLimit) {
@@ -186,8 +155,8 @@ TEST_F(ExecutionTest, ChildProcessPolicyDeniesExecute) {
 }
 
 TEST_F(ExecutionTest, SnapshotListsRunningAndExitedProcesses) {
-  run(run_file("done", "/w/done.js", "process.exit(5)"));
-  ASSERT_OK(client().execute(vm_, run_file("live", "/w/live.js", "setInterval(() => {}, 1000)")));
+  run(script("done", "/w/done.js", "process.exit(5)"));
+  ASSERT_OK(client().execute(vm_, script("live", "/w/live.js", "setInterval(() => {}, 1000)")));
   auto snapshot = ASSERT_OK(client().get_process_snapshot(vm_));
   ASSERT_EQ(snapshot.processes.size(), 2u);
   EXPECT_EQ(snapshot.processes[0].process_id, "done");
@@ -201,7 +170,7 @@ TEST_F(ExecutionTest, SnapshotListsRunningAndExitedProcesses) {
 }
 
 TEST_F(ExecutionTest, DisposeEndsRunningProcessesBetweenDisposingAndDisposed) {
-  ASSERT_OK(client().execute(vm_, run_file("live", "/w/live.js", "setInterval(() => {}, 1000)")));
+  ASSERT_OK(client().execute(vm_, script("live", "/w/live.js", "setInterval(() => {}, 1000)")));
   ASSERT_OK(client().dispose_vm(vm_));
   EXPECT_EQ(vm_.lifecycle.back(), wire::VmLifecycleState::DISPOSED);
   auto result = ASSERT_OK(client().wait_process(vm_, "live", 5s));

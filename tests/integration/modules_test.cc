@@ -16,35 +16,13 @@ namespace {
 
 using wire::GuestRuntimeKind;
 
-class ModulesTest : public SidecarTest {
+class ModulesTest : public GuestVmTest {
  protected:
-  void SetUp() override {
-    client_ = &start_with_session();
-    auto vm = client_->create_vm(GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig);
-    ASSERT_TRUE(vm.has_value()) << vm.error().to_string();
-    vm_ = *vm;
-  }
-
-  void write(const std::string& path, const std::string& content) {
-    auto written = client_->write_file(vm_, path, content);
-    ASSERT_TRUE(written.has_value()) << path << ": " << written.error().to_string();
-  }
-
+  // `node ARGS...` (in /app unless told) as the next process id.
   wire::ExecuteRequest node(std::vector<std::string> args, std::string cwd = "/app") {
-    wire::ExecuteRequest request;
-    request.process_id = "p" + std::to_string(++processes_);
-    request.command = "node";
-    request.args = std::move(args);
-    request.cwd = std::move(cwd);
-    return request;
-  }
-
-  client::ProcessResult run(const wire::ExecuteRequest& request) {
-    auto started = client_->execute(vm_, request);
-    EXPECT_TRUE(started.has_value()) << started.error().to_string();
-    auto result = client_->wait_process(vm_, request.process_id, 20s);
-    EXPECT_TRUE(result.has_value()) << result.error().to_string();
-    return result.value_or(client::ProcessResult{});
+    std::string id = "p";
+    id += std::to_string(++processes_);  // not "p" + ...: g++ 12 reports a false -Wrestrict there
+    return GuestVmTest::node(std::move(id), std::move(args), std::move(cwd));
   }
 
   client::ProcessResult run_file(const std::string& path, const std::string& source) {
@@ -52,8 +30,6 @@ class ModulesTest : public SidecarTest {
     return run(node({path}));
   }
 
-  client::Client* client_ = nullptr;
-  client::VmHandle vm_;
   int processes_ = 0;
 };
 

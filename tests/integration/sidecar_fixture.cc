@@ -130,4 +130,59 @@ bool replace_bytes(wire::Bytes& bytes, const std::string& needle, const wire::By
   return true;
 }
 
+void GuestVmTest::SetUp() {
+  client_ = &start_with_session();
+  vm_ = ASSERT_OK(client_->create_vm(wire::GuestRuntimeKind::JAVA_SCRIPT, client::kAllowAllConfig));
+}
+
+void GuestVmTest::write(const client::VmHandle& vm, const std::string& path, const std::string& content) {
+  auto written = client_->write_file(vm, path, content);
+  ASSERT_TRUE(written.has_value()) << path << ": " << written.error().to_string();
+}
+
+wire::ExecuteRequest GuestVmTest::entrypoint(std::string process_id, std::string path) {
+  wire::ExecuteRequest request;
+  request.process_id = std::move(process_id);
+  request.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;
+  request.entrypoint = std::move(path);
+  return request;
+}
+
+wire::ExecuteRequest GuestVmTest::node(std::string process_id, std::vector<std::string> args, std::string cwd) {
+  wire::ExecuteRequest request;
+  request.process_id = std::move(process_id);
+  request.command = "node";
+  request.args = std::move(args);
+  if (!cwd.empty()) request.cwd = std::move(cwd);
+  return request;
+}
+
+client::ProcessResult GuestVmTest::run(const client::VmHandle& vm, const wire::ExecuteRequest& request,
+                                       std::chrono::milliseconds timeout) {
+  auto started = client_->execute(vm, request);
+  EXPECT_TRUE(started.has_value()) << request.process_id << ": " << started.error().to_string();
+  if (!started) return {};
+  auto result = client_->wait_process(vm, request.process_id, timeout);
+  EXPECT_TRUE(result.has_value()) << request.process_id << ": " << result.error().to_string();
+  return result.value_or(client::ProcessResult{});
+}
+
+client::ProcessResult GuestVmTest::run_file(const std::string& process_id, const std::string& path,
+                                            const std::string& source) {
+  write(path, source);
+  return run(entrypoint(process_id, path));
+}
+
+std::string GuestVmTest::next_output(const std::string& process_id) {
+  auto event = client_->connection().wait_event(
+      [&](const wire::EventFrame& frame) {
+        const auto* output = std::get_if<wire::ProcessOutputEvent>(&frame.payload);
+        return output != nullptr && output->process_id == process_id;
+      },
+      30s);
+  if (!event.has_value()) return {};
+  const auto& chunk = std::get<wire::ProcessOutputEvent>(event->payload).chunk;
+  return std::string(chunk.begin(), chunk.end());
+}
+
 }  // namespace se::integration

@@ -103,6 +103,32 @@ class SidecarTest : public ::testing::Test {
   std::vector<Running> running_;
 };
 
+// A sidecar with a session and one JavaScript VM (allow-all policy), and the ways tests run guest
+// programs in it.
+class GuestVmTest : public SidecarTest {
+ protected:
+  void SetUp() override;
+
+  client::Client& client() { return *client_; }
+  // Writes a guest file; fails the test on error.
+  void write(const client::VmHandle& vm, const std::string& path, const std::string& content);
+  void write(const std::string& path, const std::string& content) { write(vm_, path, content); }
+  // Execute of an entrypoint file / of `node ARGS...` (cwd: the VM default when empty).
+  static wire::ExecuteRequest entrypoint(std::string process_id, std::string path);
+  static wire::ExecuteRequest node(std::string process_id, std::vector<std::string> args, std::string cwd = {});
+  // Executes and waits for the exit; failures fail the test and yield an empty result.
+  client::ProcessResult run(const client::VmHandle& vm, const wire::ExecuteRequest& request,
+                            std::chrono::milliseconds timeout = 30s);
+  client::ProcessResult run(const wire::ExecuteRequest& request) { return run(vm_, request); }
+  // Writes `source` to `path` and runs it as the entrypoint of process `process_id`.
+  client::ProcessResult run_file(const std::string& process_id, const std::string& path, const std::string& source);
+  // The bytes of the next output event of `process_id` ("" when none comes within 30 s).
+  std::string next_output(const std::string& process_id);
+
+  client::Client* client_ = nullptr;
+  client::VmHandle vm_;
+};
+
 // Frame builders for malformed-input tests.
 wire::RequestFrame request_frame(int64_t request_id, wire::OwnershipScope ownership, wire::RequestPayload payload);
 // 4-byte big-endian length followed by the payload.
