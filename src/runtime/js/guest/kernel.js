@@ -55,9 +55,15 @@ function defineData(target, name, value) {
   ObjectDefineProperty(target, name, { __proto__: null, value, writable: true, configurable: true, enumerable: true });
 }
 
-// Node's system error (uvException) for `code`/`errno` from `syscall` on `path` (-> `dest`).
-function systemError(code, errno, syscall, path, dest) {
-  let message = `${code}: ${descriptions[code] ?? 'unknown error'}, ${syscall}`;
+// Node's system error (uvException) for `code`/`errno` from `syscall` on `path` (-> `dest`). A
+// kernel message naming a VM limit replaces libuv's generic text, so a guest (and whoever reads its
+// stderr) learns which limit it hit.
+function systemError(code, errno, syscall, path, dest, kernelMessage) {
+  let description = descriptions[code] ?? 'unknown error';
+  if (typeof kernelMessage === 'string' && kernelMessage.includes('limit')) {
+    description = kernelMessage.startsWith(`${code}: `) ? kernelMessage.slice(code.length + 2) : kernelMessage;
+  }
+  let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
   if (dest !== undefined) message += ` -> '${dest}'`;
   const error = new Error(message);
@@ -73,7 +79,7 @@ function systemError(code, errno, syscall, path, dest) {
 function rethrow(error, syscall, path, dest) {
   if (error !== null && typeof error === 'object' && typeof error.errno === 'number' &&
       typeof error.code === 'string') {
-    const converted = systemError(error.code, error.errno, syscall, path, dest);
+    const converted = systemError(error.code, error.errno, syscall, path, dest, error.message);
     Error.captureStackTrace?.(converted, rethrow);
     throw converted;
   }

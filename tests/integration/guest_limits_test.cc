@@ -1,0 +1,80 @@
+// limits.resources hit from inside a JavaScript guest (spec/protocol.md s6.4): each limit fails the
+// guest's call with its errno, the guest sees Node's error code, and the VM keeps working after.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "sidecar_fixture.h"
+
+namespace se::integration {
+namespace {
+
+class GuestLimitsTest : public GuestVmTest {
+ protected:
+  // Runs `source` in a fresh VM whose limits.resources are `resources`, then checks that the VM
+  // still runs a program.
+  client::ProcessResult run_limited(const std::string& resources, const std::string& source) {
+    std::string config = R"({"permissions":{"fs":"allow","childProcess":"allow","env":"allow"},)";
+    config.append(R"("limits":{"resources":)").append(resources).append("}}");
+    auto vm = client().create_vm(wire::GuestRuntimeKind::JAVA_SCRIPT, config);
+    EXPECT_TRUE(vm.has_value()) << vm.error().to_string();
+    if (!vm) return {};
+    write(*vm, "/workspace/limit.js", source);
+    client::ProcessResult result = run(*vm, entrypoint("limit", "/workspace/limit.js"));
+    EXPECT_EQ(run(*vm, node("after", {"-p", "'ok'"})).stdout_bytes, "ok\n");
+    return result;
+  }
+};
+
+// Prints the code of the error `fn` throws (or "no error").
+constexpr const char* kTry = R"JS(
+const fs = require('fs');
+const { spawnSync } = require('child_process');
+function code(fn) { try { fn(); return 'no error'; } catch (e) { return e.code + ' ' + (e.message || ''); } }
+)JS";
+
+TEST_F(GuestLimitsTest, MaxInodeCountIsEnospc) {
+  auto result = run_limited(R"({"maxInodeCount":400})", std::string(kTry) + R"JS(
+let n = 0, error;
+try { for (;;) fs.mkdirSync('/tmp/d' + n++); } catch (e) { error = e.code; }
+console.log(error, n < 400);
+)JS");
+  EXPECT_EQ(result.stdout_bytes, "ENOSPC true\n") << result.stderr_bytes;
+}
+
+// A read larger than maxPreadBytes is a short read of maxPreadBytes (read(2) may return less than
+// asked, so large buffers keep working); a larger single write is EINVAL naming the limit.
+TEST_F(GuestLimitsTest, MaxPreadBytesBoundsEachReadAndMaxFdWriteBytesIsEinval) {
+  auto result = run_limited(R"({"maxPreadBytes":65536,"maxFdWriteBytes":65536})", std::string(kTry) + R"JS(
+fs.writeFileSync('/tmp/f', Buffer.alloc(100000));
+const fd = fs.openSync('/tmp/f', 'r+');
+console.log(fs.readSync(fd, Buffer.alloc(100000), 0, 100000, 0));
+console.log(code(() => fs.writeSync(fd, Buffer.alloc(100000))));
+console.log(fs.readSync(fd, Buffer.alloc(1000), 0, 1000, 0), fs.writeSync(fd, 'small'));
+)JS");
+  EXPECT_EQ(result.stdout_bytes, "65536\nEINVAL EINVAL: write size 100000 exceeds configured limit 65536, write\n1000 5\n") << result.stderr_bytes;
+}
+
+TEST_F(GuestLimitsTest, ArgvAndEnvPayloadLimitsAreE2big) {
+  auto result = run_limited(R"({"maxProcessArgvBytes":4096,"maxProcessEnvBytes":4096})", std::string(kTry) + R"JS(
+const big = 'x'.repeat(5000);
+console.log(spawnSync('node', ['-e', '1', big]).error.code);
+console.log(spawnSync('node', ['-e', '1'], { env: { BIG: big } }).error.code);
+console.log(spawnSync('node', ['-p', '"fits"'], { env: {}, encoding: 'utf8' }).stdout.trim());
+)JS");
+  EXPECT_EQ(result.stdout_bytes, "E2BIG\nE2BIG\nfits\n") << result.stderr_bytes;
+}
+
+TEST_F(GuestLimitsTest, MaxReaddirEntriesFailsTheListingNotTheDirectory) {
+  auto result = run_limited(R"({"maxReaddirEntries":16})", std::string(kTry) + R"JS(
+fs.mkdirSync('/tmp/many');
+for (let i = 0; i < 20; i++) fs.writeFileSync('/tmp/many/' + i, '');
+console.log(code(() => fs.readdirSync('/tmp/many')).split(' ')[0]);
+for (let i = 0; i < 10; i++) fs.unlinkSync('/tmp/many/' + i);
+console.log(fs.readdirSync('/tmp/many').length);
+)JS");
+  EXPECT_EQ(result.stdout_bytes, "ENOMEM\n10\n") << result.stderr_bytes;
+}
+
+}  // namespace
+}  // namespace se::integration
