@@ -259,7 +259,8 @@ class ChildProcesses::Operations final : public runtime::js::GuestProcesses {
 
 // ---- ChildProcesses ----
 
-ChildProcesses::ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel, std::function<runtime::js::JsEngine&()> engine)
+ChildProcesses::ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel,
+                               std::function<ErrorOr<runtime::js::JsEngine*>()> engine)
     : vm_(vm), kernel_(kernel), engine_(std::move(engine)) {}
 
 ChildProcesses::~ChildProcesses() {
@@ -434,7 +435,8 @@ ErrorOr<void> ChildProcesses::install_null_devices(kernel::Pid child, const Chil
 
 void ChildProcesses::start(std::shared_ptr<Child> child, runtime::js::ProcessOptions options) {
   auto host = std::make_shared<Host>(*this, child->pid);
-  auto process = engine_().start(std::move(options), host);
+  ErrorOr<runtime::js::JsEngine*> engine = engine_();
+  auto process = engine ? (*engine)->start(std::move(options), host) : Unexpected(engine.error());
   if (!process) {
     std::string message = "secure-exec: could not start the process: " + process.error().to_string() + "\n";
     [[maybe_unused]] auto written = host->write_output(runtime::js::OutputStream::kStderr, message);

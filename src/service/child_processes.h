@@ -74,7 +74,7 @@ void signal_js_process(kernel::ProcessKernel& kernel, kernel::Pid pid, runtime::
 
 class ChildProcesses {
  public:
-  ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel, std::function<runtime::js::JsEngine&()> engine);
+  ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel, std::function<ErrorOr<runtime::js::JsEngine*>()> engine);
   ~ChildProcesses();
   ChildProcesses(const ChildProcesses&) = delete;
   ChildProcesses& operator=(const ChildProcesses&) = delete;
@@ -111,7 +111,7 @@ class ChildProcesses {
 
   Vm& vm_;
   kernel::ProcessKernel& kernel_;
-  std::function<runtime::js::JsEngine&()> engine_;
+  std::function<ErrorOr<runtime::js::JsEngine*>()> engine_;
   std::mutex mutex_;
   bool closed_ = false;
   std::map<kernel::Pid, std::shared_ptr<Child>> children_;

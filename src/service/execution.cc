@@ -1,8 +1,9 @@
 #include "service/execution.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
-#include <signal.h>
 #include <utility>
 
 #include "kernel/proc/signals.h"
@@ -27,7 +28,8 @@ void EventRouter::emit(wire::EventPayload event) {
     return;
   }
   lock.unlock();
-  sink_->send({wire::EventFrame{.schema = wire::current_schema(), .ownership = vm_scope_, .payload = std::move(event)}});
+  sink_->send(
+      {wire::EventFrame{.schema = wire::current_schema(), .ownership = vm_scope_, .payload = std::move(event)}});
 }
 
 void EventRouter::begin_capture() {
@@ -45,8 +47,8 @@ struct Execution::Running {
   std::string process_id;
   kernel::Pid pid = 0;
   std::unique_ptr<runtime::js::JsProcess> process;  // set once started, right after the response
-  std::shared_ptr<StdinDevice> stdin_device;         // the process's descriptor 0
-  bool exited = false;  // guarded by Execution::mutex_
+  std::shared_ptr<StdinDevice> stdin_device;        // the process's descriptor 0
+  bool exited = false;                              // guarded by Execution::mutex_
 };
 
 // The bridge between one guest process and the VM: output and exit become wire events, file reads
@@ -101,8 +103,7 @@ constexpr uint64_t kMaxOutputEventBytes = wire::kMaxFrameBytes - 64 * 1024;
 
 // A write larger than limits.jsRuntime.eventPayloadLimitBytes becomes several events in order (the
 // reference ends the process instead), so no single frame outgrows the limit or the wire's 16 MiB.
-void Execution::emit_output(const std::string& process_id, runtime::js::OutputStream stream,
-                            std::string_view bytes) {
+void Execution::emit_output(const std::string& process_id, runtime::js::OutputStream stream, std::string_view bytes) {
   const size_t chunk_limit = static_cast<size_t>(
       std::clamp<uint64_t>(vm_.config().limits.js_runtime.event_payload_limit_bytes, 1, kMaxOutputEventBytes));
   const wire::StreamChannel channel =
@@ -127,8 +128,8 @@ Handled<Program> resolve_program(Vm& vm, const wire::ExecuteRequest& request, co
   Program program;
   if (!request.command) {
     if (*request.runtime != wire::GuestRuntimeKind::JAVA_SCRIPT) {
-      return reject("unsupported", std::string(wire::to_string(*request.runtime)) +
-                                       " guests are not supported by this sidecar yet");
+      return reject("unsupported",
+                    std::string(wire::to_string(*request.runtime)) + " guests are not supported by this sidecar yet");
     }
     if (!request.entrypoint) return invalid_state("execute requires either command or entrypoint");
     program.filename = absolute_guest_path(*request.entrypoint, cwd);
@@ -171,9 +172,9 @@ kernel::special::MachineInfo machine_info(const Vm& vm) {
   machine.memory_bytes = limits.max_wasm_memory_bytes;
   machine.read_only_root = vm.config().root_filesystem.mode == config::RootFilesystemMode::ReadOnly;
   machine.boot = std::chrono::steady_clock::now();
-  machine.boot_wall_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::system_clock::now().time_since_epoch())
-                                                   .count());
+  machine.boot_wall_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   return machine;
 }
 
@@ -186,7 +187,7 @@ kernel::KernelOptions kernel_options(Vm& vm) {
 
 }  // namespace
 
-Execution::Execution(Vm& vm, FrameSink* sink, std::function<runtime::js::JsEngine&()> engine)
+Execution::Execution(Vm& vm, FrameSink* sink, std::function<ErrorOr<runtime::js::JsEngine*>()> engine)
     : vm_(vm),
       events_(sink, wire::VmOwnership{.connection_id = vm.identity().connection_id,
                                       .session_id = vm.identity().session_id,
@@ -201,12 +202,13 @@ Execution::Execution(Vm& vm, FrameSink* sink, std::function<runtime::js::JsEngin
                 };
                 return options;
               }()),
-      special_files_(std::make_unique<kernel::special::SpecialFiles>(kernel_, vm.filesystem(), vm.lock(),
-                                                                     vm.permissions(), vm.config().limits.resources,
-                                                                     machine_info(vm))),
+      special_files_(std::make_unique<kernel::special::SpecialFiles>(
+          kernel_, vm.filesystem(), vm.lock(), vm.permissions(), vm.config().limits.resources, machine_info(vm))),
       children_(vm, kernel_, engine_) {}
 
-Execution::~Execution() { terminate_all(); }
+Execution::~Execution() {
+  terminate_all();
+}
 
 Handled<Execution::Running*> Execution::active(const std::string& process_id) {
   std::lock_guard lock(mutex_);
@@ -230,7 +232,8 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   }
   const std::string command = request.command.value_or("node");
   const std::string spawned = is_node_command(command) || !request.command ? "node" : command;
-  kernel::PermissionDecision decision = vm_.permissions().check(config::PermissionDomain::ChildProcess, "spawn", spawned);
+  kernel::PermissionDecision decision =
+      vm_.permissions().check(config::PermissionDomain::ChildProcess, "spawn", spawned);
   if (!decision.allowed) {
     return reject("kernel_error", "EACCES: permission denied, spawn '" + spawned + "': " + decision.reason);
   }
@@ -269,6 +272,9 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   };
   spawn.stdio = {running->stdin_device, output(runtime::js::OutputStream::kStdout),
                  output(runtime::js::OutputStream::kStderr)};
+  // Waits while the engine module is still loading (a fresh sidecar's first Execute).
+  ErrorOr<runtime::js::JsEngine*> engine = engine_();
+  if (!engine) return reject("execution_error", engine.error().message);
   running->pid = TRY_KERNEL(kernel_.spawn(spawn));
   options.pid = running->pid;
 
@@ -276,9 +282,9 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
     std::lock_guard lock(mutex_);
     processes_[request.process_id] = running;
   }
-  start = [this, running, driver, options = std::move(options)]() mutable {
+  start = [this, engine = *engine, running, driver, options = std::move(options)]() mutable {
     auto host = std::make_shared<Host>(*this, running);
-    auto process = engine_().start(std::move(options), host);
+    auto process = engine->start(std::move(options), host);
     if (!process) {
       std::string message = "secure-exec: could not start the process: " + process.error().to_string() + "\n";
       host->write_output(runtime::js::OutputStream::kStderr, message);
@@ -303,7 +309,8 @@ Handled<wire::StdinWrittenResponse> Execution::write_stdin(const wire::WriteStdi
 
 Handled<wire::StdinClosedResponse> Execution::close_stdin(const wire::CloseStdinRequest& request) {
   Running* running = TRY_HANDLED(active(request.process_id));
-  if (running->process) [[maybe_unused]] auto closed = running->process->close_stdin();
+  if (running->process) [[maybe_unused]]
+    auto closed = running->process->close_stdin();
   return wire::StdinClosedResponse{.process_id = request.process_id};
 }
 
@@ -328,9 +335,15 @@ wire::ProcessSnapshotResponse Execution::snapshot() {
     entry.command = info.command;
     entry.cwd = info.cwd;
     switch (info.status) {
-      case kernel::ProcessStatus::Running: entry.status = wire::ProcessSnapshotStatus::RUNNING; break;
-      case kernel::ProcessStatus::Stopped: entry.status = wire::ProcessSnapshotStatus::STOPPED; break;
-      case kernel::ProcessStatus::Exited: entry.status = wire::ProcessSnapshotStatus::EXITED; break;
+      case kernel::ProcessStatus::Running:
+        entry.status = wire::ProcessSnapshotStatus::RUNNING;
+        break;
+      case kernel::ProcessStatus::Stopped:
+        entry.status = wire::ProcessSnapshotStatus::STOPPED;
+        break;
+      case kernel::ProcessStatus::Exited:
+        entry.status = wire::ProcessSnapshotStatus::EXITED;
+        break;
     }
     entry.exit_code = info.exit_code;
     response.processes.push_back(std::move(entry));

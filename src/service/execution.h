@@ -51,7 +51,7 @@ class EventRouter {
 
 class Execution {
  public:
-  Execution(Vm& vm, FrameSink* sink, std::function<runtime::js::JsEngine&()> engine);
+  Execution(Vm& vm, FrameSink* sink, std::function<ErrorOr<runtime::js::JsEngine*>()> engine);
   ~Execution();
 
   // Validates and registers the process; `start` (run after the response is written) starts it.
@@ -78,12 +78,12 @@ class Execution {
 
   Vm& vm_;
   EventRouter events_;
-  std::function<runtime::js::JsEngine&()> engine_;
+  std::function<ErrorOr<runtime::js::JsEngine*>()> engine_;
   kernel::ProcessKernel kernel_;
   // /proc and /dev over the kernel and the VM's filesystem; the kernel's open() calls it.
   std::unique_ptr<kernel::special::SpecialFiles> special_files_;
   ChildProcesses children_;  // guest-spawned processes; declared after the kernel they use
-  std::mutex mutex_;  // guards processes_ and every Running::exited
+  std::mutex mutex_;         // guards processes_ and every Running::exited
   std::condition_variable exited_;
   std::map<std::string, std::shared_ptr<Running>> processes_;
 };

@@ -14,7 +14,8 @@ namespace se::service {
 namespace {
 
 constexpr const char* kSidecarId = "secure-exec-sidecar";
-constexpr const char* kUnsupportedDirection = "host callback request categories are sidecar-to-host only in this scaffold";
+constexpr const char* kUnsupportedDirection =
+    "host callback request categories are sidecar-to-host only in this scaffold";
 
 std::string numbered(const char* prefix, uint64_t& counter) {
   std::string id = prefix;
@@ -34,9 +35,12 @@ wire::OwnershipScope vm_scope(const VmIdentity& identity) {
 // Requests whose subsystem arrives in a later issue: an honest rejection naming the request.
 template <typename Payload>
 constexpr const char* later_request_name() {
-  if constexpr (std::is_same_v<Payload, wire::RegisterHostCallbacksRequest>) return "RegisterHostCallbacks";
-  else if constexpr (std::is_same_v<Payload, wire::VmFetchRequest>) return "VmFetch";
-  else return nullptr;
+  if constexpr (std::is_same_v<Payload, wire::RegisterHostCallbacksRequest>)
+    return "RegisterHostCallbacks";
+  else if constexpr (std::is_same_v<Payload, wire::VmFetchRequest>)
+    return "VmFetch";
+  else
+    return nullptr;
 }
 
 template <typename Query>
@@ -66,17 +70,21 @@ Service::HandlerOutput Service::respond(wire::ResponsePayload response) {
 
 Service::Service(ServiceOptions options) : options_(std::move(options)) {}
 
-Service::~Service() { shutdown(); }
+Service::~Service() {
+  shutdown();
+}
 
-void Service::shutdown() { vms_.clear(); }
+void Service::shutdown() {
+  vms_.clear();
+}
 
 void Service::run_deferred() {
   if (auto action = std::exchange(deferred_, nullptr)) action();
 }
 
-runtime::js::JsEngine& Service::js_engine() {
-  if (!js_engine_) js_engine_ = std::make_unique<runtime::js::JsEngine>();
-  return *js_engine_;
+ErrorOr<runtime::js::JsEngine*> Service::js_engine() {
+  if (options_.js_engine == nullptr) return fail(ENOSYS, "JavaScript runtime unavailable: none configured");
+  return options_.js_engine->engine();
 }
 
 std::vector<wire::ProtocolFrame> Service::handle(const wire::RequestFrame& request) {
@@ -162,8 +170,8 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
             return respond(TRY_HANDLED(handle_layer_request(vm->layers(), payload)));
           } else {
             static_assert(later_request_name<Payload>() != nullptr, "every request kind must be handled");
-            return reject("unsupported", std::string(later_request_name<Payload>()) +
-                                             " is not supported by this sidecar yet");
+            return reject("unsupported",
+                          std::string(later_request_name<Payload>()) + " is not supported by this sidecar yet");
           }
         }
       },
@@ -204,8 +212,7 @@ Handled<Vm*> Service::require_vm(const wire::OwnershipScope& scope) {
   auto session = sessions_.find(vm_scope->session_id);
   if (session == sessions_.end()) return invalid_state("unknown sidecar session " + vm_scope->session_id);
   if (session->second.connection_id != vm_scope->connection_id) {
-    return invalid_state("session " + vm_scope->session_id + " is not owned by connection " +
-                         vm_scope->connection_id);
+    return invalid_state("session " + vm_scope->session_id + " is not owned by connection " + vm_scope->connection_id);
   }
   auto vm = vms_.find(vm_scope->vm_id);
   if (vm == vms_.end()) return invalid_state("unknown sidecar VM " + vm_scope->vm_id);
@@ -263,12 +270,10 @@ Handled<Service::HandlerOutput> Service::create_vm(const wire::OwnershipScope& s
   VmIdentity identity{
       .vm_id = numbered("vm-", next_vm_), .connection_id = session->connection_id, .session_id = session->id};
   std::unique_ptr<Vm> vm = TRY_HANDLED(Vm::create(identity, request.runtime, std::move(*parsed)));
-  vm->execution = std::make_unique<Execution>(*vm, options_.event_sink, [this]() -> runtime::js::JsEngine& {
-    return js_engine();
-  });
-  // Isolates for this VM's heap limit are restored in the background from now on, so its first
-  // Execute finds one ready.
-  js_engine().prewarm(vm->config().limits.js_runtime.v8_heap_limit_mb);
+  vm->execution = std::make_unique<Execution>(*vm, options_.event_sink, [this] { return js_engine(); });
+  // Isolates for this VM's heap limit are restored in the background from now on (once the engine
+  // is loaded), so its first Execute finds one ready.
+  if (options_.js_engine != nullptr) options_.js_engine->prewarm(vm->config().limits.js_runtime.v8_heap_limit_mb);
   vms_.emplace(identity.vm_id, std::move(vm));
 
   HandlerOutput output;
@@ -307,8 +312,8 @@ Handled<Service::HandlerOutput> Service::configure_vm(Vm& vm, const wire::Config
   return output;
 }
 
-Handled<Service::HandlerOutput> Service::bootstrap_root_filesystem(Vm& vm,
-                                                                   const wire::BootstrapRootFilesystemRequest& request) {
+Handled<Service::HandlerOutput> Service::bootstrap_root_filesystem(
+    Vm& vm, const wire::BootstrapRootFilesystemRequest& request) {
   std::vector<kernel::FsEntry> entries;
   entries.reserve(request.entries.size());
   for (const auto& entry : request.entries) {
@@ -316,14 +321,20 @@ Handled<Service::HandlerOutput> Service::bootstrap_root_filesystem(Vm& vm,
     if (!materialized) return invalid_state(materialized.error().message);
     entries.push_back(std::move(*materialized));
   }
-  TRY_KERNEL(vm.filesystem().apply_entries(entries));
+  {
+    std::lock_guard lock(vm.lock());  // guest threads use the same filesystem
+    TRY_KERNEL(vm.filesystem().apply_entries(entries));
+  }
   HandlerOutput output;
-  output.response = wire::RootFilesystemBootstrappedResponse{.entry_count = static_cast<uint32_t>(request.entries.size())};
+  output.response =
+      wire::RootFilesystemBootstrappedResponse{.entry_count = static_cast<uint32_t>(request.entries.size())};
   return output;
 }
 
 Handled<Service::HandlerOutput> Service::snapshot_root_filesystem(Vm& vm) {
+  std::unique_lock lock(vm.lock());  // guest threads use the same filesystem
   auto entries = TRY_KERNEL(vm.filesystem().snapshot());
+  lock.unlock();
   HandlerOutput output;
   output.response = wire::RootFilesystemSnapshotResponse{.entries = entries_to_wire(entries)};
   return output;

@@ -12,15 +12,31 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "runtime/js/js_engine.h"
 #include "service/rejection.h"
 #include "service/vm.h"
 #include "wire/protocol.h"
 
 namespace se::service {
 
+// Where the JavaScript engine comes from: the sidecar loads it from its engine module in the
+// background while the first requests are answered. Thread-safety: called from any thread (the
+// dispatcher, and guest threads spawning child processes).
+class JsEngineSource {
+ public:
+  virtual ~JsEngineSource() = default;
+  // The engine, waiting for it to be loaded; an error naming the problem when it cannot be.
+  virtual ErrorOr<runtime::js::JsEngine*> engine() = 0;
+  // Keeps isolates with this heap limit warm as soon as the engine exists, without waiting for it.
+  virtual void prewarm(size_t heap_limit_mib) = 0;
+};
+
 struct ServiceOptions {
   // Where asynchronous events (process output and exits) go; required for Execute.
   FrameSink* event_sink = nullptr;
+  // The JavaScript engine; must outlive the service. Without one, Execute is rejected.
+  JsEngineSource* js_engine = nullptr;
   // Expected Authenticate token (spec/README.md D4); unset accepts any token like the reference.
   std::optional<std::string> auth_token;
 };
@@ -54,7 +70,7 @@ class Service {
     wire::ResponsePayload response;
     std::vector<wire::EventPayload> events;
     std::optional<wire::OwnershipScope> response_ownership;  // overrides the request's scope
-    wire::OwnershipScope event_ownership;                     // the VM that produced `events`
+    wire::OwnershipScope event_ownership;                    // the VM that produced `events`
     std::function<void()> after_response;
   };
 
@@ -74,7 +90,7 @@ class Service {
   Handled<const Session*> require_session(const wire::OwnershipScope& scope);
   Handled<Vm*> require_vm(const wire::OwnershipScope& scope);
 
-  runtime::js::JsEngine& js_engine();
+  ErrorOr<runtime::js::JsEngine*> js_engine();
 
   ServiceOptions options_;
   std::function<void()> deferred_;
@@ -83,8 +99,6 @@ class Service {
   uint64_t next_vm_ = 1;
   std::map<std::string, Connection> connections_;
   std::map<std::string, Session> sessions_;
-  // Created on first use; declared before vms_ so every VM (and its processes) goes first.
-  std::unique_ptr<runtime::js::JsEngine> js_engine_;
   std::map<std::string, std::unique_ptr<Vm>> vms_;
 };
 

@@ -4,7 +4,14 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
 
+#include "runtime/js/guest_thread_process.h"
 #include "runtime/js/process_control.h"
 #include "runtime/js/v8_platform.h"
 
@@ -29,18 +36,48 @@ bool can_leave_idle_scheduling() {
   return allowed;
 }
 
-}  // namespace
+class PooledJsEngine final : public JsEngine {
+ public:
+  explicit PooledJsEngine(EngineOptions options);
+  ~PooledJsEngine() override;
 
-JsEngine::JsEngine(EngineOptions options) : options_(options), idle_refill_(can_leave_idle_scheduling()) {
+  ErrorOr<std::unique_ptr<JsProcess>> start(ProcessOptions options, std::shared_ptr<GuestHost> host) override;
+  void prewarm(size_t heap_limit_mib) override;
+  size_t pooled(size_t heap_limit_mib) const override;
+  size_t ready(size_t heap_limit_mib) const override;
+
+ private:
+  struct Idle {
+    std::shared_ptr<ProcessControl> control;
+    std::thread thread;
+  };
+
+  void want_locked(size_t heap_limit_mib);
+  void retire_locked(Idle entry);
+  bool needs_refill_locked() const;
+  void refill_loop();
+
+  const EngineOptions options_;
+  const bool idle_refill_;  // pooled threads restore at SCHED_IDLE
+  mutable std::mutex mutex_;
+  std::condition_variable refill_wake_;
+  bool stopping_ = false;
+  std::vector<size_t> warm_limits_;  // most recently used last
+  std::map<size_t, std::deque<Idle>> idle_;
+  std::vector<Idle> retiring_;  // told to shut down; joined by the refill thread
+  std::thread refiller_;
+};
+
+PooledJsEngine::PooledJsEngine(EngineOptions options) : options_(options), idle_refill_(can_leave_idle_scheduling()) {
   ensure_v8_initialized();
-  {
+  if (options_.default_heap_limit_mib) {
     std::lock_guard lock(mutex_);
-    want_locked(options_.default_heap_limit_mib);
+    want_locked(*options_.default_heap_limit_mib);
   }
   refiller_ = std::thread([this] { refill_loop(); });
 }
 
-JsEngine::~JsEngine() {
+PooledJsEngine::~PooledJsEngine() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -59,7 +96,7 @@ JsEngine::~JsEngine() {
   for (auto& entry : leaving) entry.thread.join();
 }
 
-void JsEngine::retire_locked(Idle entry) {
+void PooledJsEngine::retire_locked(Idle entry) {
   {
     std::lock_guard lock(entry.control->mutex);
     entry.control->shutdown = true;
@@ -71,7 +108,7 @@ void JsEngine::retire_locked(Idle entry) {
   retiring_.push_back(std::move(entry));
 }
 
-void JsEngine::want_locked(size_t heap_limit_mib) {
+void PooledJsEngine::want_locked(size_t heap_limit_mib) {
   auto it = std::find(warm_limits_.begin(), warm_limits_.end(), heap_limit_mib);
   if (it != warm_limits_.end()) warm_limits_.erase(it);
   warm_limits_.push_back(heap_limit_mib);
@@ -86,7 +123,7 @@ void JsEngine::want_locked(size_t heap_limit_mib) {
   }
 }
 
-void JsEngine::prewarm(size_t heap_limit_mib) {
+void PooledJsEngine::prewarm(size_t heap_limit_mib) {
   {
     std::lock_guard lock(mutex_);
     want_locked(heap_limit_mib);
@@ -94,13 +131,13 @@ void JsEngine::prewarm(size_t heap_limit_mib) {
   refill_wake_.notify_all();
 }
 
-size_t JsEngine::pooled(size_t heap_limit_mib) const {
+size_t PooledJsEngine::pooled(size_t heap_limit_mib) const {
   std::lock_guard lock(mutex_);
   auto it = idle_.find(heap_limit_mib);
   return it == idle_.end() ? 0 : it->second.size();
 }
 
-size_t JsEngine::ready(size_t heap_limit_mib) const {
+size_t PooledJsEngine::ready(size_t heap_limit_mib) const {
   std::lock_guard lock(mutex_);
   auto it = idle_.find(heap_limit_mib);
   if (it == idle_.end()) return 0;
@@ -112,7 +149,7 @@ size_t JsEngine::ready(size_t heap_limit_mib) const {
   return count;
 }
 
-ErrorOr<std::unique_ptr<JsProcess>> JsEngine::start(ProcessOptions options, std::shared_ptr<GuestHost> host) {
+ErrorOr<std::unique_ptr<JsProcess>> PooledJsEngine::start(ProcessOptions options, std::shared_ptr<GuestHost> host) {
   if (host == nullptr) return fail(EINVAL, "a guest process needs a host");
   if (options.heap_limit_mib < kMinHeapLimitMib || options.heap_limit_mib > kMaxHeapLimitMib) {
     return fail(EINVAL, "v8 heap limit " + std::to_string(options.heap_limit_mib) + " MiB is outside [" +
@@ -143,10 +180,10 @@ ErrorOr<std::unique_ptr<JsProcess>> JsEngine::start(ProcessOptions options, std:
     taken->control->options = std::move(options);
   }
   taken->control->wake.notify_all();
-  return std::unique_ptr<JsProcess>(new JsProcess(std::move(taken->control), std::move(taken->thread)));
+  return std::make_unique<GuestThreadProcess>(std::move(taken->control), std::move(taken->thread));
 }
 
-void JsEngine::refill_loop() {
+void PooledJsEngine::refill_loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!retiring_.empty()) {
@@ -182,12 +219,18 @@ void JsEngine::refill_loop() {
   }
 }
 
-bool JsEngine::needs_refill_locked() const {
+bool PooledJsEngine::needs_refill_locked() const {
   for (size_t limit : warm_limits_) {
     auto it = idle_.find(limit);
     if (it == idle_.end() || it->second.size() < options_.warm_isolates) return true;
   }
   return false;
+}
+
+}  // namespace
+
+std::unique_ptr<JsEngine> create_js_engine(EngineOptions options) {
+  return std::make_unique<PooledJsEngine>(options);
 }
 
 }  // namespace se::runtime::js

@@ -89,12 +89,12 @@ TEST(Pool, WarmStartToFirstOutput) {
     warm.push_back(millis(host->first_output() - before));
   }
   // The same start on an engine that keeps nothing warm: every process restores its isolate first.
-  JsEngine unpooled(EngineOptions{.warm_isolates = 0});
+  std::unique_ptr<JsEngine> unpooled = create_js_engine(EngineOptions{.warm_isolates = 0});
   std::vector<double> cold;
   for (int i = 0; i < 8; ++i) {
     auto host = std::make_shared<RecordingHost>();
     auto before = steady_clock::now();
-    auto process = unpooled.start(file_options("console.log(\"hi\")"), host);
+    auto process = unpooled->start(file_options("console.log(\"hi\")"), host);
     ASSERT_TRUE(process);
     (*process)->wait();
     cold.push_back(millis(host->first_output() - before));

@@ -21,7 +21,7 @@ class EngineEnvironment final : public ::testing::Environment {
 }  // namespace
 
 JsEngine& engine() {
-  if (!shared_engine()) shared_engine() = std::make_unique<JsEngine>(EngineOptions{});
+  if (!shared_engine()) shared_engine() = create_js_engine(EngineOptions{});
   return *shared_engine();
 }
 
