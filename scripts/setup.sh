@@ -13,7 +13,7 @@ deps="$root/third_party/_deps"
 apt_packages=(
   build-essential g++ cmake ninja-build pkg-config python3 ca-certificates
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   libssl-dev libicu72 libc-ares2 libnghttp2-14 libbrotli1 libuv1 zlib1g
 )
 

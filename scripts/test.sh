@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs dependencies, builds, runs every test.
-#   scripts/test.sh           release build: unit + integration + differential tests, then a bounded fuzz run
+#   scripts/test.sh           format check, release build: unit + integration + differential tests, then a
+#                             bounded fuzz run
 #   scripts/test.sh asan      AddressSanitizer + UBSan build: unit and integration tests
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,6 +9,7 @@ lane="${1:-release}"
 "$root/scripts/setup.sh"
 case "$lane" in
   release)
+    "$root/scripts/check-format.sh"
     "$root/scripts/fetch-reference.sh" >/dev/null
     "$root/scripts/build.sh" release
     ctest --test-dir "$root/build" --output-on-failure --timeout 600
@@ -15,8 +17,14 @@ case "$lane" in
     ;;
   asan)
     "$root/scripts/build.sh" asan
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      ctest --test-dir "$root/build-asan" --output-on-failure --timeout 900 -L 'unit|integration'
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+      ctest --test-dir "$root/build-asan" --output-on-failure --timeout 900 -L unit
+    # The sidecars these tests spawn run up to hundreds of V8 threads; LeakSanitizer's exit-time
+    # tracer intermittently crashes stopping them ("Tracer caught signal 11"), so leaks are checked
+    # by the unit tests above (which run guest processes in-process) and memory errors here.
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+      ctest --test-dir "$root/build-asan" --output-on-failure --timeout 900 -L integration
     ;;
   *) echo "usage: scripts/test.sh [release|asan]" >&2; exit 2 ;;
 esac

@@ -28,9 +28,9 @@ class VmFilesystem {
   // configured alike: lowers (index 0 highest precedence; a lower may be the bundled base), then the
   // bundled base as the lowest layer unless disable_default_base_layer (disabled and no lowers: the
   // minimal skeleton); the bootstrap entries go into the VM's private upper (entries at or below
-  // /dev, /proc and /sys are skipped). Too large a descriptor fails with a plain error "root filesystem: root filesystem
-  // descriptor contains {n} entries, exceeding limit {l}" (or "{n} bytes"). A read-only root locks
-  // every later mutation (EROFS "read-only filesystem: {path}").
+  // /dev, /proc and /sys are skipped). Too large a descriptor fails with a plain error "root filesystem: root
+  // filesystem descriptor contains {n} entries, exceeding limit {l}" (or "{n} bytes"). A read-only root locks every
+  // later mutation (EROFS "read-only filesystem: {path}").
   static ErrorOr<std::unique_ptr<VmFilesystem>> create(const config::RootFilesystemConfig& config,
                                                        const config::ResourceLimits& limits,
                                                        const PermissionEngine& permissions);

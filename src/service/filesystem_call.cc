@@ -86,7 +86,7 @@ Handled<wire::GuestFilesystemResultResponse> special_files_call(kernel::special:
     case Op::RENAME:
     case Op::LINK: {
       const char* missing = request.operation == Op::RENAME ? "guest filesystem rename requires a destination_path"
-                                                             : "guest filesystem link requires a destination_path";
+                                                            : "guest filesystem link requires a destination_path";
       std::string destination = TRY_HANDLED(require(request.destination_path, missing));
       result.target = destination;
       const Change kind = request.operation == Op::RENAME ? Change::Rename : Change::Link;
@@ -95,14 +95,22 @@ Handled<wire::GuestFilesystemResultResponse> special_files_call(kernel::special:
     case Op::SYMLINK:
       result.target = TRY_HANDLED(require(request.target, "guest filesystem symlink requires a target"));
       return change(Change::Symlink, path);
-    case Op::CREATE_DIR: return change(Change::CreateDir, path);
-    case Op::MKDIR: return change(Change::Mkdir, path);
-    case Op::REMOVE_FILE: return change(Change::Remove, path);
-    case Op::REMOVE_DIR: return change(Change::RemoveDir, path);
-    case Op::CHMOD: return change(Change::Chmod, path);
-    case Op::CHOWN: return change(Change::Chown, path);
-    case Op::UTIMES: return change(Change::Utimes, path);
-    case Op::TRUNCATE: return change(Change::Truncate, path);
+    case Op::CREATE_DIR:
+      return change(Change::CreateDir, path);
+    case Op::MKDIR:
+      return change(Change::Mkdir, path);
+    case Op::REMOVE_FILE:
+      return change(Change::Remove, path);
+    case Op::REMOVE_DIR:
+      return change(Change::RemoveDir, path);
+    case Op::CHMOD:
+      return change(Change::Chmod, path);
+    case Op::CHOWN:
+      return change(Change::Chown, path);
+    case Op::UTIMES:
+      return change(Change::Utimes, path);
+    case Op::TRUNCATE:
+      return change(Change::Truncate, path);
   }
   return result;
 }
@@ -116,7 +124,8 @@ Handled<wire::GuestFilesystemResultResponse> handle_guest_filesystem_call(
   wire::GuestFilesystemResultResponse result;
   result.operation = request.operation;
   result.path = path;
-  if (touches_special_files(request)) return special_files_call(vm.execution->special_files(), request, std::move(result));
+  if (touches_special_files(request))
+    return special_files_call(vm.execution->special_files(), request, std::move(result));
   // Guest threads use the same filesystem under the VM lock.
   std::lock_guard lock(vm.lock());
 

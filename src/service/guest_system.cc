@@ -64,8 +64,8 @@ GuestEntryType entry_type(const kernel::FileStat& stat) {
 
 // Writes a whole file under the VM lock with open(2) flag semantics (O_CREAT / O_EXCL / O_APPEND;
 // anything else replaces the contents). `mode` is final (umask applied).
-ErrorOr<void> write_whole_file(kernel::VmFilesystem& fs, const std::string& path, std::string_view data,
-                               uint32_t flags, uint32_t mode) {
+ErrorOr<void> write_whole_file(kernel::VmFilesystem& fs, const std::string& path, std::string_view data, uint32_t flags,
+                               uint32_t mode) {
   auto existing = fs.stat(path);
   if (existing) {
     if ((flags & kernel::kOpenCreate) != 0 && (flags & kernel::kOpenExclusive) != 0) {
@@ -85,8 +85,7 @@ ErrorOr<void> write_whole_file(kernel::VmFilesystem& fs, const std::string& path
 
 // ---- VmFileBackend ----
 
-ErrorOr<kernel::FileOpenResult> VmFileBackend::open(kernel::Pid, std::string_view path, uint32_t flags,
-                                                    uint32_t mode) {
+ErrorOr<kernel::FileOpenResult> VmFileBackend::open(kernel::Pid, std::string_view path, uint32_t flags, uint32_t mode) {
   std::lock_guard lock(vm_.lock());
   kernel::VmFilesystem& fs = vm_.filesystem();
   const std::string normalized = TRY(kernel::vfs::checked_path(path));

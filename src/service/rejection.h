@@ -32,17 +32,17 @@ inline std::unexpected<Rejection> kernel_error(const Error& error) {
 }  // namespace se::service
 
 // Like TRY, for functions returning Handled<T>: converts a failed kernel ErrorOr into kernel_error.
-#define TRY_KERNEL(expr)                                                            \
-  ({                                                                                \
-    auto&& se_try_kernel_result_ = (expr);                                          \
+#define TRY_KERNEL(expr)                                                                           \
+  ({                                                                                               \
+    auto&& se_try_kernel_result_ = (expr);                                                         \
     if (!se_try_kernel_result_) return ::se::service::kernel_error(se_try_kernel_result_.error()); \
-    std::move(se_try_kernel_result_).value();                                       \
+    std::move(se_try_kernel_result_).value();                                                      \
   })
 
 // Propagates a Rejection from a Handled<T> expression.
-#define TRY_HANDLED(expr)                                                           \
-  ({                                                                                \
-    auto&& se_try_handled_result_ = (expr);                                         \
+#define TRY_HANDLED(expr)                                                                           \
+  ({                                                                                                \
+    auto&& se_try_handled_result_ = (expr);                                                         \
     if (!se_try_handled_result_) return std::unexpected(std::move(se_try_handled_result_).error()); \
-    std::move(se_try_handled_result_).value();                                      \
+    std::move(se_try_handled_result_).value();                                                      \
   })

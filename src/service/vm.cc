@@ -14,8 +14,8 @@ Handled<std::unique_ptr<Vm>> Vm::create(VmIdentity identity, wire::GuestRuntimeK
       vm->config_.permissions.value_or(config::PermissionsPolicy::deny_all()));
   vm->env_ = kernel::filter_env(*vm->permissions_, vm->config_.env);
 
-  auto filesystem = kernel::VmFilesystem::create(vm->config_.root_filesystem, vm->config_.limits.resources,
-                                                 *vm->permissions_);
+  auto filesystem =
+      kernel::VmFilesystem::create(vm->config_.root_filesystem, vm->config_.limits.resources, *vm->permissions_);
   if (!filesystem) {
     const Error& error = filesystem.error();
     if (error.errno_code == 0) return invalid_state(error.message);

@@ -10,18 +10,24 @@ namespace {
 
 config::EntryKind kind_from_wire(wire::RootFilesystemEntryKind kind) {
   switch (kind) {
-    case wire::RootFilesystemEntryKind::FILE: return config::EntryKind::File;
-    case wire::RootFilesystemEntryKind::DIRECTORY: return config::EntryKind::Directory;
-    case wire::RootFilesystemEntryKind::SYMLINK: return config::EntryKind::Symlink;
+    case wire::RootFilesystemEntryKind::FILE:
+      return config::EntryKind::File;
+    case wire::RootFilesystemEntryKind::DIRECTORY:
+      return config::EntryKind::Directory;
+    case wire::RootFilesystemEntryKind::SYMLINK:
+      return config::EntryKind::Symlink;
   }
   return config::EntryKind::File;
 }
 
 config::PermissionMode mode_from_wire(wire::PermissionMode mode) {
   switch (mode) {
-    case wire::PermissionMode::ALLOW: return config::PermissionMode::Allow;
-    case wire::PermissionMode::ASK: return config::PermissionMode::Ask;
-    case wire::PermissionMode::DENY: return config::PermissionMode::Deny;
+    case wire::PermissionMode::ALLOW:
+      return config::PermissionMode::Allow;
+    case wire::PermissionMode::ASK:
+      return config::PermissionMode::Ask;
+    case wire::PermissionMode::DENY:
+      return config::PermissionMode::Deny;
   }
   return config::PermissionMode::Deny;
 }
@@ -57,9 +63,12 @@ std::optional<config::PermissionScope> scope_from_wire(const std::optional<WireS
 
 wire::RootFilesystemEntryKind kind_to_wire(kernel::FsEntryKind kind) {
   switch (kind) {
-    case kernel::FsEntryKind::File: return wire::RootFilesystemEntryKind::FILE;
-    case kernel::FsEntryKind::Directory: return wire::RootFilesystemEntryKind::DIRECTORY;
-    case kernel::FsEntryKind::Symlink: return wire::RootFilesystemEntryKind::SYMLINK;
+    case kernel::FsEntryKind::File:
+      return wire::RootFilesystemEntryKind::FILE;
+    case kernel::FsEntryKind::Directory:
+      return wire::RootFilesystemEntryKind::DIRECTORY;
+    case kernel::FsEntryKind::Symlink:
+      return wire::RootFilesystemEntryKind::SYMLINK;
   }
   return wire::RootFilesystemEntryKind::FILE;
 }

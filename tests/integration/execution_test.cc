@@ -79,8 +79,8 @@ TEST_F(ExecutionTest, KillStopsABusyLoopAndHandlersRun) {
   EXPECT_EQ(ASSERT_OK(client().wait_process(vm_, "busy9", 10s)).exit_code, 137);
 
   ASSERT_OK(client().execute(vm_, script("h", "/w/h.js",
-                                           "process.on('SIGTERM', () => { console.log('bye'); process.exit(42) });"
-                                           "setInterval(() => {}, 1000); console.log('ready')")));
+                                         "process.on('SIGTERM', () => { console.log('bye'); process.exit(42) });"
+                                         "setInterval(() => {}, 1000); console.log('ready')")));
   // Signal only once the handler is registered.
   auto ready = client().connection().wait_event(
       [](const wire::EventFrame& event) { return std::holds_alternative<wire::ProcessOutputEvent>(event.payload); },
@@ -144,7 +144,8 @@ TEST_F(ExecutionTest, OneLargeWriteIsSplitIntoEventsOfAtMostTheEventPayloadLimit
 }
 
 TEST_F(ExecutionTest, ChildProcessPolicyDeniesExecute) {
-  auto vm = ASSERT_OK(client().create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"permissions":{"fs":"allow","childProcess":"deny"}})"));
+  auto vm = ASSERT_OK(
+      client().create_vm(GuestRuntimeKind::JAVA_SCRIPT, R"({"permissions":{"fs":"allow","childProcess":"deny"}})"));
   ASSERT_OK(client().write_file(vm, "/w/a.js", "console.log(1)"));
   wire::ExecuteRequest request;
   request.process_id = "a";

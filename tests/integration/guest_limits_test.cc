@@ -52,7 +52,9 @@ console.log(fs.readSync(fd, Buffer.alloc(100000), 0, 100000, 0));
 console.log(code(() => fs.writeSync(fd, Buffer.alloc(100000))));
 console.log(fs.readSync(fd, Buffer.alloc(1000), 0, 1000, 0), fs.writeSync(fd, 'small'));
 )JS");
-  EXPECT_EQ(result.stdout_bytes, "65536\nEINVAL EINVAL: write size 100000 exceeds configured limit 65536, write\n1000 5\n") << result.stderr_bytes;
+  EXPECT_EQ(result.stdout_bytes,
+            "65536\nEINVAL EINVAL: write size 100000 exceeds configured limit 65536, write\n1000 5\n")
+      << result.stderr_bytes;
 }
 
 TEST_F(GuestLimitsTest, ArgvAndEnvPayloadLimitsAreE2big) {

@@ -3,7 +3,6 @@
 #include "kernel/proc/process_kernel.h"
 
 #include <algorithm>
-
 #include <limits>
 #include <utility>
 

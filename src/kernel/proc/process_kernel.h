@@ -54,8 +54,7 @@ struct KernelOptions {
   uint64_t max_vm_open_fds = 0;
   // Synthetic files (/dev, /proc: kernel/special/special_files.h): open() asks first, without the
   // kernel lock held, so it may use this kernel's queries. nullopt: the FileBackend opens the path.
-  std::function<ErrorOr<std::optional<SyntheticOpen>>(Pid pid, std::string_view path, uint32_t flags)>
-      synthetic_files;
+  std::function<ErrorOr<std::optional<SyntheticOpen>>(Pid pid, std::string_view path, uint32_t flags)> synthetic_files;
 };
 
 // posix_spawn_file_actions_adddup2: the child's `child_fd` becomes a copy of the parent's `parent_fd`.

@@ -14,7 +14,9 @@ namespace {
 
 constexpr uint64_t kDevIno = 0xffff0000;
 
-constexpr uint64_t device_number(uint64_t major, uint64_t minor) { return major << 8 | minor; }
+constexpr uint64_t device_number(uint64_t major, uint64_t minor) {
+  return major << 8 | minor;
+}
 
 struct DevEntry {
   std::string_view name;
@@ -148,12 +150,17 @@ ErrorOr<std::vector<std::string>> DevFs::list(const Node& node) const {
 
 std::shared_ptr<CharacterDevice> DevFs::device(const Node& node) const {
   switch (node.role) {
-    case NodeRole::DevNull: return null_;
-    case NodeRole::DevZero: return zero_;
-    case NodeRole::DevFull: return full_;
+    case NodeRole::DevNull:
+      return null_;
+    case NodeRole::DevZero:
+      return zero_;
+    case NodeRole::DevFull:
+      return full_;
     case NodeRole::DevRandom:
-    case NodeRole::DevUrandom: return random_;
-    default: return nullptr;
+    case NodeRole::DevUrandom:
+      return random_;
+    default:
+      return nullptr;
   }
 }
 

@@ -87,18 +87,24 @@ std::string descriptor_target(const FdInfo& info) {
 
 char state_letter(ProcessStatus status) {
   switch (status) {
-    case ProcessStatus::Running: return 'R';
-    case ProcessStatus::Stopped: return 'T';
-    case ProcessStatus::Exited: return 'Z';
+    case ProcessStatus::Running:
+      return 'R';
+    case ProcessStatus::Stopped:
+      return 'T';
+    case ProcessStatus::Exited:
+      return 'Z';
   }
   return 'R';
 }
 
 const char* state_name(ProcessStatus status) {
   switch (status) {
-    case ProcessStatus::Running: return "R (running)";
-    case ProcessStatus::Stopped: return "T (stopped)";
-    case ProcessStatus::Exited: return "Z (zombie)";
+    case ProcessStatus::Running:
+      return "R (running)";
+    case ProcessStatus::Stopped:
+      return "T (stopped)";
+    case ProcessStatus::Exited:
+      return "Z (zombie)";
   }
   return "R (running)";
 }
@@ -126,10 +132,10 @@ std::string render_status(const ProcessInfo& info) {
   char umask[8];
   std::snprintf(umask, sizeof umask, "%04o", info.umask & 0777);
   const std::string uid = std::to_string(info.uid), gid = std::to_string(info.gid);
-  return "Name:\t" + info.command + "\nUmask:\t" + umask + "\nState:\t" + state_name(info.status) +
-         "\nTgid:\t" + std::to_string(info.pid) + "\nPid:\t" + std::to_string(info.pid) + "\nPPid:\t" +
-         std::to_string(info.ppid) + "\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\nGid:\t" + gid +
-         "\t" + gid + "\t" + gid + "\t" + gid + "\nVmSize:\t       0 kB\nVmRSS:\t        0 kB\nThreads:\t1\n";
+  return "Name:\t" + info.command + "\nUmask:\t" + umask + "\nState:\t" + state_name(info.status) + "\nTgid:\t" +
+         std::to_string(info.pid) + "\nPid:\t" + std::to_string(info.pid) + "\nPPid:\t" + std::to_string(info.ppid) +
+         "\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\nGid:\t" + gid + "\t" + gid + "\t" + gid + "\t" +
+         gid + "\nVmSize:\t       0 kB\nVmRSS:\t        0 kB\nThreads:\t1\n";
 }
 
 }  // namespace
@@ -269,12 +275,11 @@ ErrorOr<std::string> ProcFs::content(const Node& node) const {
         if (info.status == ProcessStatus::Running) ++running;
         highest = std::max(highest, info.pid);
       }
-      return "0.00 0.00 0.00 " + std::to_string(running) + "/" +
-             std::to_string(std::max<size_t>(processes.size(), 1)) + " " + std::to_string(highest) + "\n";
+      return "0.00 0.00 0.00 " + std::to_string(running) + "/" + std::to_string(std::max<size_t>(processes.size(), 1)) +
+             " " + std::to_string(highest) + "\n";
     }
     case NodeRole::ProcUptime: {
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - machine_.boot).count();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - machine_.boot).count();
       char text[64];
       std::snprintf(text, sizeof text, "%.2f %.2f\n", seconds, seconds);
       return std::string(text);

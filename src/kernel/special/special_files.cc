@@ -21,7 +21,9 @@ bool under(std::string_view path, std::string_view root) {
   return path == root || vfs::is_strict_descendant(path, root);
 }
 
-bool is_proc(std::string_view path) { return under(path, "/proc"); }
+bool is_proc(std::string_view path) {
+  return under(path, "/proc");
+}
 
 bool write_intent(uint32_t flags) {
   return (flags & kOpenAccessMask) != kOpenReadOnly || (flags & (kOpenCreate | kOpenTruncate)) != 0;
@@ -55,17 +57,27 @@ class ContentDevice final : public CharacterDevice {
 
 std::pair<std::string_view, std::string_view> change_names(Change change) {
   switch (change) {
-    case Change::CreateDir: return {"createDir", "create_dir"};
-    case Change::Mkdir: return {"mkdir", "create_dir"};
+    case Change::CreateDir:
+      return {"createDir", "create_dir"};
+    case Change::Mkdir:
+      return {"mkdir", "create_dir"};
     case Change::Remove:
-    case Change::RemoveDir: return {"rm", "rm"};
-    case Change::Rename: return {"rename", "rename"};
-    case Change::Symlink: return {"symlink", "symlink"};
-    case Change::Link: return {"link", "write"};
-    case Change::Chmod: return {"chmod", "write"};
-    case Change::Chown: return {"chown", "write"};
-    case Change::Utimes: return {"utimes", "write"};
-    case Change::Truncate: return {"truncate", "write"};
+    case Change::RemoveDir:
+      return {"rm", "rm"};
+    case Change::Rename:
+      return {"rename", "rename"};
+    case Change::Symlink:
+      return {"symlink", "symlink"};
+    case Change::Link:
+      return {"link", "write"};
+    case Change::Chmod:
+      return {"chmod", "write"};
+    case Change::Chown:
+      return {"chown", "write"};
+    case Change::Utimes:
+      return {"utimes", "write"};
+    case Change::Truncate:
+      return {"truncate", "write"};
   }
   return {"write", "write"};
 }
@@ -89,8 +101,7 @@ bool SpecialFiles::handles(std::string_view path) {
   return is_proc(normalized) || under(normalized, "/dev");
 }
 
-ErrorOr<void> SpecialFiles::authorize(std::string_view op, std::string_view capability,
-                                      const std::string& path) const {
+ErrorOr<void> SpecialFiles::authorize(std::string_view op, std::string_view capability, const std::string& path) const {
   PermissionDecision decision = permissions_.check(config::PermissionDomain::Fs, capability, path);
   if (decision.allowed) return {};
   return fail(EACCES, "permission denied, " + std::string(op) + " '" + path + "': " + decision.reason);
@@ -159,8 +170,8 @@ ErrorOr<SpecialFiles::Resolved> SpecialFiles::resolve(Pid caller, std::string pa
 
 FileStat SpecialFiles::stat_of(const Node& node) const {
   const uint64_t device = node.role == NodeRole::AnonymousFd ? kPipeDevice
-                          : is_proc(node.path)                ? kProcDevice
-                                                              : kDevDevice;
+                          : is_proc(node.path)               ? kProcDevice
+                                                             : kDevDevice;
   return node_stat(node, device, proc_.machine().boot_wall_ms);
 }
 
@@ -379,8 +390,8 @@ ErrorOr<void> SpecialFiles::change(Pid caller, Change change, std::string_view p
   TRY(authorize(op, capability, normalized));
   if (is_proc(normalized)) return vfs::read_only(normalized);
   const bool creates = change == Change::CreateDir || change == Change::Mkdir || change == Change::Symlink;
-  const bool follow = change == Change::Chmod || change == Change::Chown || change == Change::Utimes ||
-                      change == Change::Truncate;
+  const bool follow =
+      change == Change::Chmod || change == Change::Chown || change == Change::Utimes || change == Change::Truncate;
   auto resolved = resolve(caller, normalized, follow);
   if (!resolved) {
     if (creates && resolved.error().errno_code == ENOENT) return create_denied(op, normalized);
@@ -454,7 +465,8 @@ ErrorOr<std::optional<SyntheticOpen>> SpecialFiles::open_node(Pid caller, const 
         if (caller != 0) {
           for (const FdInfo& info : TRY(kernel_.list_fds(caller))) {
             if (info.fd > 2 || info.kind != FileKind::PtySlave) continue;
-            std::optional<int> index = parse_decimal(std::string_view(info.path).substr(std::string_view("/dev/pts/").size()));
+            std::optional<int> index =
+                parse_decimal(std::string_view(info.path).substr(std::string_view("/dev/pts/").size()));
             if (!index) continue;
             opened.kind = SyntheticOpen::Kind::PtySlave;
             opened.number = *index;

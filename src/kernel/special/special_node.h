@@ -19,10 +19,33 @@ enum class NodeType { Directory, File, Symlink, CharDevice, Fifo };
 
 // What a node is, so that content, listings and open know what to produce.
 enum class NodeRole {
-  ProcRoot, ProcMounts, ProcCpuinfo, ProcMeminfo, ProcLoadavg, ProcUptime, ProcVersion, ProcSelf,
-  ProcPidDir, ProcPidFdDir, ProcPidFd, ProcPidCmdline, ProcPidEnviron, ProcPidCwd, ProcPidExe,
-  ProcPidStat, ProcPidStatus,
-  DevRoot, DevNull, DevZero, DevFull, DevRandom, DevUrandom, DevTty, DevLink, DevPtsDir, DevPts,
+  ProcRoot,
+  ProcMounts,
+  ProcCpuinfo,
+  ProcMeminfo,
+  ProcLoadavg,
+  ProcUptime,
+  ProcVersion,
+  ProcSelf,
+  ProcPidDir,
+  ProcPidFdDir,
+  ProcPidFd,
+  ProcPidCmdline,
+  ProcPidEnviron,
+  ProcPidCwd,
+  ProcPidExe,
+  ProcPidStat,
+  ProcPidStatus,
+  DevRoot,
+  DevNull,
+  DevZero,
+  DevFull,
+  DevRandom,
+  DevUrandom,
+  DevTty,
+  DevLink,
+  DevPtsDir,
+  DevPts,
   AnonymousFd,  // the file behind a descriptor that has no path (a pipe, a host stdio stream)
 };
 
@@ -34,9 +57,9 @@ struct Node {
   uint64_t ino = 0;
   uint32_t permissions = 0444;
   uint32_t uid = 0, gid = 0;
-  uint64_t rdev = 0;  // CharDevice: major << 8 | minor
-  Pid pid = 0;        // the process a /proc/<pid> node describes, or a descriptor's owner
-  int number = -1;    // a descriptor (ProcPidFd, AnonymousFd) or a PTY index (DevPts)
+  uint64_t rdev = 0;         // CharDevice: major << 8 | minor
+  Pid pid = 0;               // the process a /proc/<pid> node describes, or a descriptor's owner
+  int number = -1;           // a descriptor (ProcPidFd, AnonymousFd) or a PTY index (DevPts)
   uint64_t description = 0;  // ProcPidFd, AnonymousFd: the open file description's id
 };
 
@@ -45,11 +68,21 @@ inline FileStat node_stat(const Node& node, uint64_t dev, uint64_t time_ms) {
   FileStat stat;
   uint32_t type_bits = kModeRegular;
   switch (node.type) {
-    case NodeType::Directory: type_bits = kModeDirectory; break;
-    case NodeType::File: type_bits = kModeRegular; break;
-    case NodeType::Symlink: type_bits = kModeSymlink; break;
-    case NodeType::CharDevice: type_bits = kModeCharDevice; break;
-    case NodeType::Fifo: type_bits = kModeFifo; break;
+    case NodeType::Directory:
+      type_bits = kModeDirectory;
+      break;
+    case NodeType::File:
+      type_bits = kModeRegular;
+      break;
+    case NodeType::Symlink:
+      type_bits = kModeSymlink;
+      break;
+    case NodeType::CharDevice:
+      type_bits = kModeCharDevice;
+      break;
+    case NodeType::Fifo:
+      type_bits = kModeFifo;
+      break;
   }
   stat.mode = type_bits | node.permissions;
   stat.size = node.type == NodeType::Symlink ? node.target.size() : 0;

@@ -36,10 +36,9 @@ struct Digest {
   const char* openssl_name;
 };
 constexpr Digest kDigests[] = {
-    {"md5", "MD5"},           {"sha1", "SHA1"},           {"sha224", "SHA224"},
-    {"sha256", "SHA256"},     {"sha384", "SHA384"},       {"sha512", "SHA512"},
-    {"sha512-224", "SHA512-224"}, {"sha512-256", "SHA512-256"}, {"sha3-224", "SHA3-224"},
-    {"sha3-256", "SHA3-256"}, {"sha3-384", "SHA3-384"},   {"sha3-512", "SHA3-512"},
+    {"md5", "MD5"},           {"sha1", "SHA1"},         {"sha224", "SHA224"},         {"sha256", "SHA256"},
+    {"sha384", "SHA384"},     {"sha512", "SHA512"},     {"sha512-224", "SHA512-224"}, {"sha512-256", "SHA512-256"},
+    {"sha3-224", "SHA3-224"}, {"sha3-256", "SHA3-256"}, {"sha3-384", "SHA3-384"},     {"sha3-512", "SHA3-512"},
 };
 
 // One incremental digest or HMAC. Lives in the backing store of the ArrayBuffer that is its JS
@@ -170,9 +169,12 @@ void native_hash_update(const FunctionCallbackInfo<Value>& args) {
   }
   std::span<unsigned char> bytes = view_bytes(args[1].As<v8::ArrayBufferView>());
   int ok = 0;
-  if (state->digest != nullptr) ok = EVP_DigestUpdate(state->digest, bytes.data(), bytes.size());
-  else if (state->mac != nullptr) ok = EVP_MAC_update(state->mac, bytes.data(), bytes.size());
-  else return throw_type_error(isolate, "cryptoHashUpdate: the hash is already finalized");
+  if (state->digest != nullptr)
+    ok = EVP_DigestUpdate(state->digest, bytes.data(), bytes.size());
+  else if (state->mac != nullptr)
+    ok = EVP_MAC_update(state->mac, bytes.data(), bytes.size());
+  else
+    return throw_type_error(isolate, "cryptoHashUpdate: the hash is already finalized");
   if (ok != 1) throw_openssl_error(isolate, "Hash.update");
 }
 
@@ -261,6 +263,8 @@ constexpr NativeFunction kCryptoNatives[] = {
 
 }  // namespace
 
-std::span<const NativeFunction> crypto_natives() { return kCryptoNatives; }
+std::span<const NativeFunction> crypto_natives() {
+  return kCryptoNatives;
+}
 
 }  // namespace se::runtime::js

@@ -79,11 +79,17 @@ intptr_t EmbeddedScript::resource_address() const {
   return one_byte_ != nullptr ? reinterpret_cast<intptr_t>(one_byte_) : reinterpret_cast<intptr_t>(two_byte_);
 }
 
-std::span<const EmbeddedScript* const> bootstrap_scripts() { return tables().bootstrap; }
+std::span<const EmbeddedScript* const> bootstrap_scripts() {
+  return tables().bootstrap;
+}
 
-std::span<const EmbeddedScript* const> chunk_scripts() { return tables().chunks; }
+std::span<const EmbeddedScript* const> chunk_scripts() {
+  return tables().chunks;
+}
 
-std::string chunk_origin(std::string_view name) { return "se:guest/chunk-" + std::string(name) + ".js"; }
+std::string chunk_origin(std::string_view name) {
+  return "se:guest/chunk-" + std::string(name) + ".js";
+}
 
 const EmbeddedScript* find_chunk(std::string_view name) {
   for (const EmbeddedScript* chunk : tables().chunks) {
@@ -103,7 +109,8 @@ void native_compile_chunk(const v8::FunctionCallbackInfo<v8::Value>& args) {
   }
   v8::String::Utf8Value name(isolate, args[0]);
   const EmbeddedScript* chunk = find_chunk(std::string_view(*name, name.length()));
-  if (chunk == nullptr) return throw_type_error(isolate, "compileChunk(name): no chunk named '" + std::string(*name) + "'");
+  if (chunk == nullptr)
+    return throw_type_error(isolate, "compileChunk(name): no chunk named '" + std::string(*name) + "'");
   v8::Local<v8::String> source;
   if (!chunk->source(isolate).ToLocal(&source)) return;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();

@@ -171,10 +171,10 @@ void settle_void(Isolate* isolate, const ErrorOr<void>& result) {
 Local<v8::Float64Array> stat_array(Isolate* isolate, const kernel::FileStat& stat) {
   constexpr double kBlockSize = 4096;
   const double fields[] = {
-      static_cast<double>(stat.dev),      static_cast<double>(stat.ino),      static_cast<double>(stat.mode),
-      static_cast<double>(stat.nlink),    static_cast<double>(stat.uid),      static_cast<double>(stat.gid),
-      static_cast<double>(stat.rdev),     static_cast<double>(stat.size),     kBlockSize,
-      static_cast<double>(stat.blocks),   static_cast<double>(stat.atime_ms), static_cast<double>(stat.mtime_ms),
+      static_cast<double>(stat.dev),      static_cast<double>(stat.ino),          static_cast<double>(stat.mode),
+      static_cast<double>(stat.nlink),    static_cast<double>(stat.uid),          static_cast<double>(stat.gid),
+      static_cast<double>(stat.rdev),     static_cast<double>(stat.size),         kBlockSize,
+      static_cast<double>(stat.blocks),   static_cast<double>(stat.atime_ms),     static_cast<double>(stat.mtime_ms),
       static_cast<double>(stat.ctime_ms), static_cast<double>(stat.birthtime_ms),
   };
   constexpr size_t kCount = sizeof(fields) / sizeof(fields[0]);

@@ -45,7 +45,7 @@ struct ProcessControl {
   size_t pending_stdin_bytes = 0;
   size_t stdin_limit_bytes = 0;
   bool stdin_closed = false;
-  bool tasks_posted = false;  // V8 posted a foreground task
+  bool tasks_posted = false;     // V8 posted a foreground task
   bool io_ready_queued = false;  // a kIoReady event waits in `events` (they coalesce)
 
   // Signals the guest listens for (bit n-1 for signal n); decides default dispositions.

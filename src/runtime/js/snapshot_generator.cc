@@ -84,8 +84,8 @@ bool run_scripts(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local
     v8::ScriptOrigin origin(isolate, v8_string(isolate, name));
     v8::ScriptCompiler::Source source(body, origin);
     v8::Local<v8::Function> fn;
-    auto options = compiles_lazily(script->name()) ? v8::ScriptCompiler::kNoCompileOptions
-                                                   : v8::ScriptCompiler::kEagerCompile;
+    auto options =
+        compiles_lazily(script->name()) ? v8::ScriptCompiler::kNoCompileOptions : v8::ScriptCompiler::kEagerCompile;
     if (!v8::ScriptCompiler::CompileFunction(context, &source, 2, params, 0, nullptr, options).ToLocal(&fn)) {
       report(isolate, try_catch, name);
       return false;
@@ -196,8 +196,8 @@ bool make_chunk_caches(std::vector<ChunkCache>& caches) {
         ok = false;
         break;
       }
-      caches.push_back(ChunkCache{std::string(chunk->name()),
-                                  std::vector<uint8_t>(cache->data, cache->data + cache->length)});
+      caches.push_back(
+          ChunkCache{std::string(chunk->name()), std::vector<uint8_t>(cache->data, cache->data + cache->length)});
     }
   }
   isolate->Dispose();
@@ -242,7 +242,9 @@ int generate(const std::string& output) {
 
 // This tool makes the code caches, so it has none to consume (the runtime's definition is in the
 // generated source).
-std::span<const uint8_t> chunk_code_cache(std::string_view) { return {}; }
+std::span<const uint8_t> chunk_code_cache(std::string_view) {
+  return {};
+}
 
 }  // namespace se::runtime::js
 

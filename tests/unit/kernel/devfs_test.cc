@@ -97,7 +97,8 @@ TEST(DevFs, Terminals) {
   SpecialFixture f;
   const Pid pid = f.spawn();
   EXPECT_EQ(f.special->read_dir(0, "/dev/pts").value(), std::vector<std::string>{});
-  EXPECT_EQ(error_of(f.kernel->open(pid, "/dev/tty", kOpenReadWrite)), "ENXIO: no such device or address, open '/dev/tty'");
+  EXPECT_EQ(error_of(f.kernel->open(pid, "/dev/tty", kOpenReadWrite)),
+            "ENXIO: no such device or address, open '/dev/tty'");
   const HostTerminal terminal = f.kernel->attach_host_terminal(pid).value();
   EXPECT_EQ(terminal.slave_path, "/dev/pts/0");
   EXPECT_EQ(f.special->read_dir(0, "/dev/pts").value(), std::vector<std::string>{"0"});
@@ -114,8 +115,10 @@ TEST(DevFs, Terminals) {
 
 TEST(DevFs, NamesCannotChange) {
   SpecialFixture f;
-  EXPECT_EQ(error_of(f.special->change(0, Change::Remove, "/dev/null")), "EPERM: operation not permitted, rm '/dev/null'");
-  EXPECT_EQ(error_of(f.special->change(0, Change::Rename, "/dev/zero")), "EPERM: operation not permitted, rename '/dev/zero'");
+  EXPECT_EQ(error_of(f.special->change(0, Change::Remove, "/dev/null")),
+            "EPERM: operation not permitted, rm '/dev/null'");
+  EXPECT_EQ(error_of(f.special->change(0, Change::Rename, "/dev/zero")),
+            "EPERM: operation not permitted, rename '/dev/zero'");
   EXPECT_EQ(error_of(f.special->change(0, Change::RemoveDir, "/dev")), "EPERM: operation not permitted, rm '/dev'");
   EXPECT_EQ(error_of(f.special->change(0, Change::Mkdir, "/dev/pts")), "EEXIST: file exists: /dev/pts");
   EXPECT_EQ(error_of(f.special->change(0, Change::Mkdir, "/dev/new")), "EACCES: permission denied, mkdir '/dev/new'");

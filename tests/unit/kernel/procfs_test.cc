@@ -65,7 +65,8 @@ TEST(ProcFs, ProcessFilesDescribeTheProcess) {
   EXPECT_TRUE(f.special->lstat(pid, "/proc/self/cwd")->is_symbolic_link);
   EXPECT_EQ(f.special->realpath(pid, "/proc/self/cwd").value(), "/workspace");
   EXPECT_EQ(f.special->realpath(pid, "/proc/self/status").value(), "/proc/1/status");
-  EXPECT_EQ(error_of(f.special->read_link(pid, "/proc/self/status")), "EINVAL: invalid argument, readlink '/proc/self/status'");
+  EXPECT_EQ(error_of(f.special->read_link(pid, "/proc/self/status")),
+            "EINVAL: invalid argument, readlink '/proc/self/status'");
   EXPECT_EQ(error_of(f.special->read_file(pid, "/proc/1")), "EISDIR: illegal operation on a directory, read '/proc/1'");
   EXPECT_EQ(error_of(f.special->read_dir(pid, "/proc/1/stat")), "ENOTDIR: not a directory, scandir '/proc/1/stat'");
 }
@@ -133,13 +134,18 @@ TEST(ProcFs, MachineFiles) {
 TEST(ProcFs, IsReadOnly) {
   SpecialFixture f;
   const Pid pid = f.spawn();
-  EXPECT_EQ(error_of(f.special->write_file(pid, "/proc/self/status", "x")), "EROFS: read-only filesystem: /proc/self/status");
+  EXPECT_EQ(error_of(f.special->write_file(pid, "/proc/self/status", "x")),
+            "EROFS: read-only filesystem: /proc/self/status");
   EXPECT_EQ(error_of(f.special->write_file(pid, "/proc/new", "x")), "EROFS: read-only filesystem: /proc/new");
   EXPECT_EQ(error_of(f.special->change(pid, Change::Mkdir, "/proc/d")), "EROFS: read-only filesystem: /proc/d");
-  EXPECT_EQ(error_of(f.special->change(pid, Change::Remove, "/proc/1/stat")), "EROFS: read-only filesystem: /proc/1/stat");
-  EXPECT_EQ(error_of(f.special->change(pid, Change::Chmod, "/proc/cpuinfo")), "EROFS: read-only filesystem: /proc/cpuinfo");
-  EXPECT_EQ(error_of(f.kernel->open(pid, "/proc/self/status", kOpenWriteOnly)), "EROFS: read-only filesystem: /proc/1/status");
-  EXPECT_EQ(error_of(f.kernel->open(pid, "/proc/x", kOpenWriteOnly | kOpenCreate)), "EROFS: read-only filesystem: /proc/x");
+  EXPECT_EQ(error_of(f.special->change(pid, Change::Remove, "/proc/1/stat")),
+            "EROFS: read-only filesystem: /proc/1/stat");
+  EXPECT_EQ(error_of(f.special->change(pid, Change::Chmod, "/proc/cpuinfo")),
+            "EROFS: read-only filesystem: /proc/cpuinfo");
+  EXPECT_EQ(error_of(f.kernel->open(pid, "/proc/self/status", kOpenWriteOnly)),
+            "EROFS: read-only filesystem: /proc/1/status");
+  EXPECT_EQ(error_of(f.kernel->open(pid, "/proc/x", kOpenWriteOnly | kOpenCreate)),
+            "EROFS: read-only filesystem: /proc/x");
   // The filesystem underneath never stores anything there, even through a symlink.
   EXPECT_EQ(error_of(f.fs->write_file("/proc/x", "x")), "EROFS: read-only filesystem: /proc/x");
   EXPECT_EQ(error_of(f.fs->mkdir("/proc/d", true)), "EROFS: read-only filesystem: /proc/d");
@@ -180,7 +186,8 @@ TEST(ProcFs, OpenedFilesAreRenderedAtOpen) {
   EXPECT_EQ(error_of(f.kernel->write(pid, fd, "x")), "EBADF: bad file descriptor " + std::to_string(fd));
   const int dir = f.kernel->open(pid, "/proc/self/fd", kOpenReadOnly).value();
   EXPECT_EQ(f.kernel->fd_info(pid, dir)->kind, FileKind::Directory);
-  EXPECT_EQ(error_of(f.kernel->open(pid, "/proc/self/fd", kOpenReadWrite)), "EISDIR: illegal operation on a directory, open '/proc/1/fd'");
+  EXPECT_EQ(error_of(f.kernel->open(pid, "/proc/self/fd", kOpenReadWrite)),
+            "EISDIR: illegal operation on a directory, open '/proc/1/fd'");
 }
 
 TEST(ProcFs, ReaddirLimitApplies) {

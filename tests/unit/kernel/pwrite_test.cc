@@ -124,8 +124,8 @@ TEST_F(OverlayPwriteTest, LimitsCountTheMergedView) {
 
 TEST(VmFilesystemPwriteTest, ChecksWritePermissionAndTheReadOnlyRoot) {
   config::PermissionsPolicy policy = config::PermissionsPolicy::allow_all();
-  policy.fs = config::PermissionRuleSet{config::PermissionMode::Allow,
-                                        {config::PermissionRule{config::PermissionMode::Deny, {"write"}, {"/locked/**"}}}};
+  policy.fs = config::PermissionRuleSet{
+      config::PermissionMode::Allow, {config::PermissionRule{config::PermissionMode::Deny, {"write"}, {"/locked/**"}}}};
   PermissionEngine engine{config::PermissionsPolicy::allow_all()};
   auto fs = testing::make_vm_filesystem(engine);
   ASSERT_TRUE(fs);
