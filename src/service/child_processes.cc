@@ -65,6 +65,7 @@ ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::
                                  const std::string& cwd) {
   Program program;
   if (is_node_command(command)) {
+    program.command_line = args;
     if (args.empty() || args[0] == "-") {
       // Guest stdin is never a TTY, so bare `node` reads its program from stdin like `node -`;
       // process.argv keeps the "-" as Node does.
@@ -95,6 +96,8 @@ ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::
       return fail(ENOEXEC, "exec format error: " + program.filename);
     }
     program.args = args;
+    program.command_line = args;
+    program.command_line.insert(program.command_line.begin(), program.filename);
     return program;
   }
   return fail(ENOENT, "command not found on native sidecar path: " + command);
@@ -181,7 +184,10 @@ struct ChildProcesses::Child {
 class ChildProcesses::Host final : public runtime::js::GuestHost {
  public:
   Host(ChildProcesses& owner, kernel::Pid pid)
-      : owner_(owner), pid_(pid), system_(owner.vm_, owner.kernel_, pid, nullptr), processes_(owner.bind(pid)) {}
+      : owner_(owner),
+        pid_(pid),
+        system_(owner.vm_, owner.kernel_, pid, nullptr, owner.special_files_),
+        processes_(owner.bind(pid)) {}
 
   ErrorOr<void> write_output(runtime::js::OutputStream stream, std::string_view bytes) override {
     const int fd = stream == runtime::js::OutputStream::kStdout ? 1 : 2;
@@ -259,9 +265,9 @@ class ChildProcesses::Operations final : public runtime::js::GuestProcesses {
 
 // ---- ChildProcesses ----
 
-ChildProcesses::ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel,
+ChildProcesses::ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel, kernel::special::SpecialFiles* special_files,
                                std::function<ErrorOr<runtime::js::JsEngine*>()> engine)
-    : vm_(vm), kernel_(kernel), engine_(std::move(engine)) {}
+    : vm_(vm), kernel_(kernel), special_files_(special_files), engine_(std::move(engine)) {}
 
 ChildProcesses::~ChildProcesses() {
   close();
@@ -333,8 +339,9 @@ ErrorOr<SpawnedChild> ChildProcesses::spawn(kernel::Pid parent, const ChildSpawn
     const kernel::FileStat cwd = TRY(vm_.filesystem().stat(options.cwd));
     if (!cwd.is_directory) return fail(ENOTDIR, "not a directory, chdir '" + options.cwd + "'");
   }
-  runtime::js::ProcessOptions process =
-      process_options(vm_, TRY(resolve_command(vm_, options.command, options.args, options.cwd)), options);
+  Program program = TRY(resolve_command(vm_, options.command, options.args, options.cwd));
+  std::vector<std::string> command_line = program.command_line;
+  runtime::js::ProcessOptions process = process_options(vm_, std::move(program), options);
 
   // Like Node, the parent ignores SIGPIPE: writing to a child that is gone fails with EPIPE
   // instead of killing the parent (its children inherit the ignored disposition).
@@ -363,7 +370,7 @@ ErrorOr<SpawnedChild> ChildProcesses::spawn(kernel::Pid parent, const ChildSpawn
   request.parent = parent;
   request.driver_name = kJsDriverName;
   request.command = "node";
-  request.args = std::vector<std::string>(process.argv.begin() + 1, process.argv.end());
+  request.args = std::move(command_line);
   request.env = options.env;
   request.cwd = options.cwd;
   request.driver = driver;

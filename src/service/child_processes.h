@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kernel/proc/process_kernel.h"
+#include "kernel/special/special_files.h"
 #include "runtime/js/guest_processes.h"
 #include "runtime/js/js_engine.h"
 
@@ -39,6 +40,9 @@ struct Program {
   std::string filename;               // kFile: guest path of the main module
   std::optional<std::string> source;  // read only when the resolution needed it (a #! script)
   std::vector<std::string> args;      // process.argv after the entry (or after "node" for -e/-p)
+  // The kernel's argv after "node", as /proc/<pid>/cmdline and GetProcessSnapshot show it: the
+  // arguments as given (`-e CODE` included), or the script path and its arguments.
+  std::vector<std::string> command_line;
 };
 
 // Resolves a command line (spec/protocol.md s3.11 rule 2): `node [-e|-p CODE | - | FILE] args`,
@@ -74,7 +78,9 @@ void signal_js_process(kernel::ProcessKernel& kernel, kernel::Pid pid, runtime::
 
 class ChildProcesses {
  public:
-  ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel, std::function<ErrorOr<runtime::js::JsEngine*>()> engine);
+  // `special_files` (the VM's /proc and /dev, owned by the Execution) must outlive this object.
+  ChildProcesses(Vm& vm, kernel::ProcessKernel& kernel, kernel::special::SpecialFiles* special_files,
+                 std::function<ErrorOr<runtime::js::JsEngine*>()> engine);
   ~ChildProcesses();
   ChildProcesses(const ChildProcesses&) = delete;
   ChildProcesses& operator=(const ChildProcesses&) = delete;
@@ -111,6 +117,7 @@ class ChildProcesses {
 
   Vm& vm_;
   kernel::ProcessKernel& kernel_;
+  kernel::special::SpecialFiles* special_files_;
   std::function<ErrorOr<runtime::js::JsEngine*>()> engine_;
   std::mutex mutex_;
   bool closed_ = false;

@@ -135,6 +135,8 @@ Handled<Program> resolve_program(Vm& vm, const wire::ExecuteRequest& request, co
     program.filename = absolute_guest_path(*request.entrypoint, cwd);
     program.source = TRY_HANDLED(read_main(program.filename));
     program.args = request.args;
+    program.command_line = request.args;
+    program.command_line.insert(program.command_line.begin(), program.filename);
     return program;
   }
   ErrorOr<Program> resolved = resolve_command(vm, *request.command, request.args, cwd);
@@ -204,7 +206,7 @@ Execution::Execution(Vm& vm, FrameSink* sink, std::function<ErrorOr<runtime::js:
               }()),
       special_files_(std::make_unique<kernel::special::SpecialFiles>(
           kernel_, vm.filesystem(), vm.lock(), vm.permissions(), vm.config().limits.resources, machine_info(vm))),
-      children_(vm, kernel_, engine_) {}
+      children_(vm, kernel_, special_files_.get(), engine_) {}
 
 Execution::~Execution() {
   terminate_all();
@@ -260,7 +262,7 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   spawn.process_id = request.process_id;
   spawn.driver_name = kJsDriverName;
   spawn.command = "node";
-  spawn.args = std::vector<std::string>(options.argv.begin() + 1, options.argv.end());
+  spawn.args = std::move(program.command_line);
   spawn.env = options.env;
   spawn.cwd = cwd;
   spawn.driver = driver;

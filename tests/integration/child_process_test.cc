@@ -306,5 +306,18 @@ exec('node -p "6 * 7"', (error, stdout, stderr) => {
   EXPECT_EQ(result.stdout_bytes, "exec null \"42\\n\" \"\"\nexecFile 4 false null node -e process.exit(4)\npromised\n");
 }
 
+TEST_F(ChildProcessTest, AChildSeesItsOwnProcAndDev) {
+  auto result = run_script("procself", R"js(
+const { execFileSync } = require('child_process');
+const out = execFileSync('node', ['-e', `
+const fs = require('fs');
+const argv = fs.readFileSync('/proc/self/cmdline', 'utf8').split('\\0').filter(Boolean);
+console.log(argv[0], argv[1], fs.readlinkSync('/proc/self').endsWith('/' + process.pid), fs.readFileSync('/dev/null').length);
+`], { encoding: 'utf8' });
+process.stdout.write(out);
+)js");
+  EXPECT_EQ(result.stdout_bytes, "node -e true 0\n") << result.stderr_bytes;
+}
+
 }  // namespace
 }  // namespace se::integration
