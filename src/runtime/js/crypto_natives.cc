@@ -22,6 +22,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/js/native_values.h"
+
 namespace se::runtime::js {
 namespace {
 
@@ -55,12 +57,6 @@ void free_hash_state(void* data, size_t /*length*/, void* /*deleter_data*/) {
   EVP_MD_CTX_free(state->digest);
   EVP_MAC_CTX_free(state->mac);
   delete state;
-}
-
-void throw_type_error(Isolate* isolate, std::string_view message) {
-  isolate->ThrowException(v8::Exception::TypeError(
-      v8::String::NewFromUtf8(isolate, message.data(), v8::NewStringType::kNormal, static_cast<int>(message.size()))
-          .ToLocalChecked()));
 }
 
 // The OpenSSL error queue's most recent entry, as an Error (and the queue cleared).

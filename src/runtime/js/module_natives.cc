@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/js/module_loader.h"
+#include "runtime/js/native_values.h"
 
 namespace se::runtime::js {
 namespace {
@@ -26,10 +27,6 @@ using v8::Value;
 constexpr uint32_t kMaxWrapperParams = 8;
 // Export names of one synthetic module (a builtin's or a CommonJS module's keys).
 constexpr uint32_t kMaxSyntheticExports = 65536;
-
-void throw_type_error(v8::Isolate* isolate, const char* message) {
-  isolate->ThrowException(v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
-}
 
 ModuleLoader* loader_for(const FunctionCallbackInfo<Value>& args) {
   ModuleLoader* loader = ModuleLoader::from(args.GetIsolate());

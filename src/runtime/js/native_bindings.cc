@@ -33,6 +33,7 @@
 #include "runtime/js/crypto_natives.h"
 #include "runtime/js/embedded_scripts.h"
 #include "runtime/js/module_loader.h"
+#include "runtime/js/native_values.h"
 
 namespace se::runtime::js {
 namespace {
@@ -42,42 +43,10 @@ using v8::Isolate;
 using v8::Local;
 using v8::Value;
 
-void throw_type_error(Isolate* isolate, std::string_view message) {
-  isolate->ThrowException(v8::Exception::TypeError(
-      v8::String::NewFromUtf8(isolate, message.data(), v8::NewStringType::kNormal, static_cast<int>(message.size()))
-          .ToLocalChecked()));
-}
-
-void throw_error(Isolate* isolate, std::string_view message) {
-  isolate->ThrowException(v8::Exception::Error(
-      v8::String::NewFromUtf8(isolate, message.data(), v8::NewStringType::kNormal, static_cast<int>(message.size()))
-          .ToLocalChecked()));
-}
-
 NativeContext* native_context(const FunctionCallbackInfo<Value>& args) {
   auto* context = static_cast<NativeContext*>(args.GetIsolate()->GetData(kNativeContextSlot));
   if (context == nullptr) throw_error(args.GetIsolate(), "process natives are unavailable while building the snapshot");
   return context;
-}
-
-Local<v8::String> utf8_string(Isolate* isolate, std::string_view text) {
-  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal, static_cast<int>(text.size()))
-      .ToLocalChecked();
-}
-
-// UTF-8 bytes of a JS string; lone surrogates become U+FFFD (WHATWG encode semantics).
-std::string to_utf8(Isolate* isolate, Local<v8::String> text) {
-  std::string out(static_cast<size_t>(text->Utf8Length(isolate)), '\0');
-  text->WriteUtf8(isolate, out.data(), static_cast<int>(out.size()), nullptr,
-                  v8::String::REPLACE_INVALID_UTF8 | v8::String::NO_NULL_TERMINATION);
-  return out;
-}
-
-std::string_view view_bytes(Local<v8::ArrayBufferView> view) {
-  auto store = view->Buffer()->GetBackingStore();
-  const char* base = static_cast<const char*>(store->Data());
-  if (base == nullptr) return {};
-  return std::string_view(base + view->ByteOffset(), view->ByteLength());
 }
 
 // write(fd, stringOrBytes): fd is 1 or 2.
@@ -295,12 +264,6 @@ void native_structured_clone(const FunctionCallbackInfo<Value>& args) {
   if (deserializer.ReadHeader(context).IsNothing()) return;
   Local<Value> copy;
   if (deserializer.ReadValue(context).ToLocal(&copy)) args.GetReturnValue().Set(copy);
-}
-
-Local<v8::Uint8Array> new_bytes(Isolate* isolate, std::string_view bytes) {
-  Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, bytes.size());
-  if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
-  return v8::Uint8Array::New(buffer, 0, bytes.size());
 }
 
 // encodeUtf8(string) -> Uint8Array

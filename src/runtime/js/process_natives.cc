@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "runtime/js/native_bindings.h"
+#include "runtime/js/native_values.h"
 
 namespace se::runtime::js {
 namespace {
@@ -37,22 +38,6 @@ constexpr size_t kMaxReadBytes = 64 * 1024;
 constexpr int kStdioPipe = -1;
 constexpr int kStdioInherit = -2;
 constexpr int kStdioIgnore = -3;
-
-Local<v8::String> utf8_string(Isolate* isolate, std::string_view text) {
-  return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal, static_cast<int>(text.size()))
-      .ToLocalChecked();
-}
-
-std::string to_utf8(Isolate* isolate, Local<v8::String> text) {
-  std::string out(static_cast<size_t>(text->Utf8Length(isolate)), '\0');
-  text->WriteUtf8(isolate, out.data(), static_cast<int>(out.size()), nullptr,
-                  v8::String::REPLACE_INVALID_UTF8 | v8::String::NO_NULL_TERMINATION);
-  return out;
-}
-
-void throw_type_error(Isolate* isolate, std::string_view message) {
-  isolate->ThrowException(v8::Exception::TypeError(utf8_string(isolate, message)));
-}
 
 // Throws the kernel's failure as an Error with `code` and a negative `errno`.
 void throw_system_error(Isolate* isolate, const Error& error) {
