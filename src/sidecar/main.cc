@@ -52,14 +52,14 @@ int main(int argc, char** argv) {
     }
   }
 
-  // V8 loads in the background from here on; requests that need it wait for it. Declared before
-  // the service, so the service (and every process) is gone before the engine.
-  se::sidecar::EngineLoader engine(se::sidecar::engine_module_path());
-  options.js_engine = &engine;
-
   const se::sidecar::TransportOptions transport;
   se::sidecar::FrameWriter writer(transport.output_fd);
   options.event_sink = &writer;
+  // V8 loads in the background from here on; requests that need it wait for it. Started after the
+  // writer's thread: glibc blocks pthread_create for as long as a dlopen() runs. Declared before
+  // the service, so the service (and every process) is gone before the engine.
+  se::sidecar::EngineLoader engine(se::sidecar::engine_module_path());
+  options.js_engine = &engine;
   se::service::Service service(std::move(options));
   return se::sidecar::run_transport(service, writer, transport);
 }

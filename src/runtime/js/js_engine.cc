@@ -58,7 +58,9 @@ class PooledJsEngine final : public JsEngine {
   void refill_loop();
 
   const EngineOptions options_;
-  const bool idle_refill_;  // pooled threads restore at SCHED_IDLE
+  // Pooled threads restore at SCHED_IDLE. Written once by the refill thread before it starts any
+  // pooled thread, so whoever holds one of those threads reads it safely.
+  bool idle_refill_ = false;
   mutable std::mutex mutex_;
   std::condition_variable refill_wake_;
   bool stopping_ = false;
@@ -68,7 +70,7 @@ class PooledJsEngine final : public JsEngine {
   std::thread refiller_;
 };
 
-PooledJsEngine::PooledJsEngine(EngineOptions options) : options_(options), idle_refill_(can_leave_idle_scheduling()) {
+PooledJsEngine::PooledJsEngine(EngineOptions options) : options_(options) {
   ensure_v8_initialized();
   if (options_.default_heap_limit_mib) {
     std::lock_guard lock(mutex_);
@@ -184,7 +186,11 @@ ErrorOr<std::unique_ptr<JsProcess>> PooledJsEngine::start(ProcessOptions options
 }
 
 void PooledJsEngine::refill_loop() {
+  // Probed here rather than in the constructor: the probe starts and joins a thread, which would
+  // delay a fresh sidecar's first process.
+  const bool idle_refill = can_leave_idle_scheduling();
   std::unique_lock lock(mutex_);
+  idle_refill_ = idle_refill;
   for (;;) {
     if (!retiring_.empty()) {
       std::vector<Idle> leaving;
@@ -202,7 +208,7 @@ void PooledJsEngine::refill_loop() {
       std::thread thread = spawn_guest_thread(control, limit);
       // Restoring ahead of time must not take CPU from running guests; start() restores the
       // normal policy when it hands the thread a process.
-      if (idle_refill_) set_scheduling(thread, SCHED_IDLE);
+      if (idle_refill) set_scheduling(thread, SCHED_IDLE);
       lock.lock();
       Idle entry{std::move(control), std::move(thread)};
       // The limit may have gone cold while the lock was released.
