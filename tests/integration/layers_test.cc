@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/base64.h"
 #include "sidecar_fixture.h"
