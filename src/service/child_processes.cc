@@ -34,22 +34,6 @@ class NullDevice final : public kernel::CharacterDevice {
   ErrorOr<size_t> write(std::string_view bytes) override { return bytes.size(); }
 };
 
-// How the engine runs a resolved child program (pid and ppid are filled in once it exists).
-runtime::js::ProcessOptions process_options(const Vm& vm, Program program, const ChildSpawnOptions& options) {
-  runtime::js::ProcessOptions process;
-  process.entry = program.kind;
-  process.filename = program.filename;
-  process.source = std::move(program.source);
-  process.argv = {"/usr/bin/node"};
-  if (program.kind == EntryKind::kFile) process.argv.push_back(program.filename);
-  process.argv.insert(process.argv.end(), program.args.begin(), program.args.end());
-  process.env = options.env;
-  process.cwd = options.cwd;
-  process.heap_limit_mib = vm.config().limits.js_runtime.v8_heap_limit_mb;
-  process.stdin_buffer_limit_bytes = vm.config().limits.js_runtime.stdin_buffer_limit_bytes;
-  return process;
-}
-
 }  // namespace
 
 bool is_node_command(const std::string& command) {
@@ -59,6 +43,22 @@ bool is_node_command(const std::string& command) {
 std::string absolute_guest_path(const std::string& path, const std::string& cwd) {
   if (!path.empty() && path.front() == '/') return kernel::vfs::normalize_path(path);
   return kernel::vfs::normalize_path(cwd + "/" + path);
+}
+
+runtime::js::ProcessOptions process_options(const Vm& vm, Program program,
+                                            std::vector<std::pair<std::string, std::string>> env, std::string cwd) {
+  runtime::js::ProcessOptions process;
+  process.entry = program.kind;
+  process.filename = program.filename;
+  process.source = std::move(program.source);
+  process.argv = {"/usr/bin/node"};
+  if (program.kind == EntryKind::kFile) process.argv.push_back(program.filename);
+  process.argv.insert(process.argv.end(), program.args.begin(), program.args.end());
+  process.env = std::move(env);
+  process.cwd = std::move(cwd);
+  process.heap_limit_mib = vm.config().limits.js_runtime.v8_heap_limit_mb;
+  process.stdin_buffer_limit_bytes = vm.config().limits.js_runtime.stdin_buffer_limit_bytes;
+  return process;
 }
 
 ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::vector<std::string>& args,
@@ -341,7 +341,7 @@ ErrorOr<SpawnedChild> ChildProcesses::spawn(kernel::Pid parent, const ChildSpawn
   }
   Program program = TRY(resolve_command(vm_, options.command, options.args, options.cwd));
   std::vector<std::string> command_line = program.command_line;
-  runtime::js::ProcessOptions process = process_options(vm_, std::move(program), options);
+  runtime::js::ProcessOptions process = process_options(vm_, std::move(program), options.env, options.cwd);
 
   // Like Node, the parent ignores SIGPIPE: writing to a child that is gone fails with EPIPE
   // instead of killing the parent (its children inherit the ignored disposition).

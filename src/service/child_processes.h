@@ -50,6 +50,11 @@ struct Program {
 // EINVAL "node -e requires an argument"; ENOENT "command not found on native sidecar path: CMD"
 // for anything else without a '/'; ENOEXEC "exec format error: FILE" for a script without a node
 // #! line, and the filesystem's error when the script cannot be read.
+// How the engine runs a resolved program, for Execute and a guest's spawn alike (pid and ppid are
+// filled in once the kernel process exists).
+runtime::js::ProcessOptions process_options(const Vm& vm, Program program,
+                                            std::vector<std::pair<std::string, std::string>> env, std::string cwd);
+
 ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::vector<std::string>& args,
                                  const std::string& cwd);
 

@@ -243,17 +243,9 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   const std::string cwd = absolute_guest_path(request.cwd.value_or(vm_.config().guest_cwd()), "/");
   Program program = TRY_HANDLED(resolve_program(vm_, request, cwd));
 
-  runtime::js::ProcessOptions options;
-  options.entry = program.kind;
-  options.filename = program.filename;
-  options.source = std::move(program.source);
-  options.argv = {"/usr/bin/node"};
-  if (program.kind == EntryKind::kFile) options.argv.push_back(program.filename);
-  options.argv.insert(options.argv.end(), program.args.begin(), program.args.end());
-  options.env = process_environment(vm_, request, cwd);
-  options.cwd = cwd;
-  options.heap_limit_mib = vm_.config().limits.js_runtime.v8_heap_limit_mb;
-  options.stdin_buffer_limit_bytes = vm_.config().limits.js_runtime.stdin_buffer_limit_bytes;
+  std::vector<std::string> command_line = std::move(program.command_line);
+  runtime::js::ProcessOptions options =
+      process_options(vm_, std::move(program), process_environment(vm_, request, cwd), cwd);
 
   auto running = std::make_shared<Running>();
   running->process_id = request.process_id;
@@ -262,7 +254,7 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   spawn.process_id = request.process_id;
   spawn.driver_name = kJsDriverName;
   spawn.command = "node";
-  spawn.args = std::move(program.command_line);
+  spawn.args = std::move(command_line);
   spawn.env = options.env;
   spawn.cwd = cwd;
   spawn.driver = driver;
