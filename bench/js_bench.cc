@@ -1,6 +1,7 @@
 #include "bench/js_bench.h"
 
 #include <optional>
+#include <thread>
 
 #include "bench/sidecar_harness.h"
 
@@ -29,14 +30,7 @@ const std::string kWarmExit = "JS warm exec: Execute -> exit event";
 const std::string kExitLatency = "JS last output -> exit event";
 const std::string kKillSigkill = "JS KillProcess SIGKILL, busy loop -> exit";
 const std::string kKillSigterm = "JS KillProcess SIGTERM, busy loop -> exit";
-
-wire::ExecuteRequest run_script(std::string process_id, const char* path) {
-  wire::ExecuteRequest request;
-  request.process_id = std::move(process_id);
-  request.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;
-  request.entrypoint = path;
-  return request;
-}
+const std::string kBurst = "JS back-to-back processes in one VM";
 
 // Consumes the events of one guest process as they arrive and remembers when each kind came in.
 class ProcessWatch {
@@ -111,10 +105,13 @@ Result<double> cold_start(Client& client) {
   return latency;
 }
 
-Result<std::vector<double>> measure_cold_starts(Client& client, size_t count) {
+Result<std::vector<double>> measure_cold_starts(Client& client, const JsBenchConfig& config) {
   TRY_REQUEST(cold_start(client));  // the sidecar has run one VM before the measured ones
   std::vector<double> samples;
-  for (size_t i = 0; i < count; ++i) samples.push_back(TRY_REQUEST(cold_start(client)));
+  for (size_t i = 0; i < config.cold_starts; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(config.pause_ms));
+    samples.push_back(TRY_REQUEST(cold_start(client)));
+  }
   return samples;
 }
 
@@ -149,12 +146,13 @@ struct WarmExecSamples {
 };
 
 // Processes run one after another in one VM; the first one is not measured.
-Result<WarmExecSamples> measure_warm_execs(Client& client, size_t count) {
+Result<WarmExecSamples> measure_warm_execs(Client& client, const JsBenchConfig& config) {
   auto vm = TRY_REQUEST(create_vm(client));
   TRY_REQUEST(client.write_file(vm, kHelloPath, kHelloSource));
   WarmExecSamples samples;
-  for (size_t i = 0; i <= count; ++i) {
+  for (size_t i = 0; i <= config.execs; ++i) {
     const std::string process_id = "warm-" + std::to_string(i);
+    std::this_thread::sleep_for(std::chrono::milliseconds(config.pause_ms));
     const auto start = Clock::now();
     TRY_REQUEST(client.execute(vm, run_script(process_id, kHelloPath)));
     ProcessWatch watch(client, vm, process_id);
@@ -167,6 +165,23 @@ Result<WarmExecSamples> measure_warm_execs(Client& client, size_t count) {
   }
   TRY_REQUEST(dispose_vm(client, vm));
   return samples;
+}
+
+// Processes run one after another with no pause in one VM: how many per second the sidecar sustains
+// once its pool of ready isolates is drained (each process then waits for a restore).
+Result<Metric> measure_burst(Client& client, size_t count) {
+  auto vm = TRY_REQUEST(create_vm(client));
+  TRY_REQUEST(client.write_file(vm, kHelloPath, kHelloSource));
+  const auto start = Clock::now();
+  for (size_t i = 0; i < count; ++i) {
+    const std::string process_id = "burst-" + std::to_string(i);
+    TRY_REQUEST(client.execute(vm, run_script(process_id, kHelloPath)));
+    ProcessWatch watch(client, vm, process_id);
+    TRY_REQUEST(watch.exited(kProcessTimeout));
+  }
+  const double total = elapsed_ms(start);
+  TRY_REQUEST(dispose_vm(client, vm));
+  return throughput_metric(kBurst, count, total);
 }
 
 // KillProcess sent to a guest spinning in `for (;;) {}` -> its ProcessExitedEvent. A signal that
@@ -206,13 +221,13 @@ std::vector<Metric> run_js_bench(const std::string& path, const JsBenchConfig& c
   auto session = open_session(path);
   if (!session) {
     for (const auto* name : {&kColdStart, &kFreshAuthenticated, &kFreshStart, &kWarmFirstOutput, &kWarmExit,
-                             &kExitLatency, &kKillSigkill, &kKillSigterm}) {
+                             &kExitLatency, &kBurst, &kKillSigkill, &kKillSigterm}) {
       metrics.push_back(failed_metric(*name, "ms", session.error().to_string()));
     }
     return metrics;
   }
   Client& client = *session->client;
-  metrics.push_back(latency_or_failure(kColdStart, measure_cold_starts(client, config.cold_starts)));
+  metrics.push_back(latency_or_failure(kColdStart, measure_cold_starts(client, config)));
   auto fresh = measure_fresh_starts(path, config.fresh_starts);
   if (fresh) {
     metrics.push_back(latency_metric(kFreshAuthenticated, std::move(fresh->authenticated)));
@@ -221,7 +236,7 @@ std::vector<Metric> run_js_bench(const std::string& path, const JsBenchConfig& c
     metrics.push_back(failed_metric(kFreshAuthenticated, "ms", fresh.error().to_string()));
     metrics.push_back(failed_metric(kFreshStart, "ms", fresh.error().to_string()));
   }
-  auto warm = measure_warm_execs(client, config.execs);
+  auto warm = measure_warm_execs(client, config);
   if (warm) {
     metrics.push_back(latency_metric(kWarmFirstOutput, std::move(warm->first_stdout)));
     metrics.push_back(latency_metric(kWarmExit, std::move(warm->exited)));
@@ -231,6 +246,8 @@ std::vector<Metric> run_js_bench(const std::string& path, const JsBenchConfig& c
       metrics.push_back(failed_metric(*name, "ms", warm.error().to_string()));
     }
   }
+  auto burst = measure_burst(client, config.burst);
+  metrics.push_back(burst ? std::move(*burst) : failed_metric(kBurst, "ops/s", burst.error().to_string()));
   metrics.push_back(latency_or_failure(kKillSigkill, measure_kills(client, "SIGKILL", config.kills)));
   metrics.push_back(latency_or_failure(kKillSigterm, measure_kills(client, "SIGTERM", config.kills)));
   return metrics;

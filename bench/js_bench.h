@@ -19,6 +19,11 @@ struct JsBenchConfig {
   size_t fresh_starts = 5;  // spawn -> first stdout, each in a new sidecar
   size_t execs = 40;        // warm exec samples (after one unmeasured process in the VM)
   size_t kills = 10;        // per signal
+  // Idle time before each measured cold start or warm exec, so each sample measures one request's
+  // latency rather than how fast the engine refills its pool during a back-to-back burst (measured
+  // separately as throughput).
+  size_t pause_ms = 10;
+  size_t burst = 100;  // back-to-back processes in one VM, reported as processes per second
 };
 
 std::vector<Metric> run_js_bench(const std::string& path, const JsBenchConfig& config);

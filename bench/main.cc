@@ -21,7 +21,8 @@ namespace {
 constexpr const char* kUsage =
     "Usage: se-bench --sidecar PATH [--sidecar PATH2 ...] [--label NAME ...] [--only PART[,PART...]] [--json]\n"
     "                [--spawns N] [--iterations N] [--fs-ops N]\n"
-    "                [--cold-starts N] [--fresh-starts N] [--execs N] [--kills N] [--layer-iterations N]\n"
+    "                [--cold-starts N] [--fresh-starts N] [--execs N] [--kills N] [--pause-ms N] [--burst N]\n"
+    "                [--layer-iterations N]\n"
     "                [--idle-vms N] [--idle-processes N] [--vm-cycles N] [--lower-vms N] [--scale-budget S]\n"
     "\n"
     "Measures each sidecar binary in fresh processes, each with its own TMPDIR. Parts: fs, js, layers\n"
@@ -33,6 +34,9 @@ constexpr const char* kUsage =
     "  console.log(\"hi\") in a sidecar that already ran a VM (--cold-starts, default 20) and spawn ->\n"
     "  first stdout in a fresh sidecar (--fresh-starts, default 5); warm exec, another process in the same\n"
     "  VM: Execute -> first stdout and -> exit event, last output -> exit event (--execs, default 40);\n"
+    "  each cold start and warm exec follows --pause-ms of idle time (default 10) so it measures one\n"
+    "  request's latency; processes per second run back to back in one VM with no pause (--burst,\n"
+    "  default 100) shows what is sustained once the pool of ready isolates is drained;\n"
     "  KillProcess SIGKILL and SIGTERM -> exit event for a busy for(;;){} loop (--kills each, default 10);\n"
     "  spawn -> AuthenticatedResponse is also reported for the fresh sidecars.\n"
     "layers part: SnapshotRootFilesystem of a fresh VM, ImportSnapshot of those entries, ExportSnapshot\n"
@@ -66,10 +70,10 @@ struct BinaryResult {
   std::vector<Metric> metrics;  // in measurement order; a failed metric carries its error
 };
 
-std::optional<size_t> parse_count(const std::string& text) {
+std::optional<size_t> parse_count(const std::string& text, bool allow_zero = false) {
   char* end = nullptr;
   const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value == 0) return std::nullopt;
+  if (text.empty() || *end != '\0' || (value == 0 && !allow_zero)) return std::nullopt;
   return static_cast<size_t>(value);
 }
 
@@ -104,9 +108,9 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (i + 1 >= argc) return std::nullopt;
       return std::string(argv[++i]);
     };
-    auto count_into = [&](size_t& out) {
+    auto count_into = [&](size_t& out, bool allow_zero = false) {
       const auto text = next();
-      const auto value = text ? parse_count(*text) : std::nullopt;
+      const auto value = text ? parse_count(*text, allow_zero) : std::nullopt;
       if (value) out = *value;
       return value.has_value();
     };
@@ -139,6 +143,10 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (!count_into(options.js.execs)) return std::nullopt;
     } else if (arg == "--kills") {
       if (!count_into(options.js.kills)) return std::nullopt;
+    } else if (arg == "--pause-ms") {
+      if (!count_into(options.js.pause_ms, /*allow_zero=*/true)) return std::nullopt;
+    } else if (arg == "--burst") {
+      if (!count_into(options.js.burst)) return std::nullopt;
     } else if (arg == "--layer-iterations") {
       if (!count_into(options.layers.iterations)) return std::nullopt;
     } else if (arg == "--idle-vms") {
@@ -224,8 +232,11 @@ void print_table(const Options& options, const std::vector<BinaryResult>& result
                 options.wire.fs_paths, options.wire.in_flight);
   }
   if (options.run_js) {
-    std::printf("se-bench js: %zu cold starts, %zu fresh sidecars, %zu warm execs, %zu kills per signal\n",
-                options.js.cold_starts, options.js.fresh_starts, options.js.execs, options.js.kills);
+    std::printf(
+        "se-bench js: %zu cold starts, %zu fresh sidecars, %zu warm execs, %zu ms apart; %zu back to back; %zu kills "
+        "per signal\n",
+        options.js.cold_starts, options.js.fresh_starts, options.js.execs, options.js.pause_ms, options.js.burst,
+        options.js.kills);
   }
   if (options.run_layers) std::printf("se-bench layers: %zu samples per metric\n", options.layers.iterations);
   if (options.run_scale) {
@@ -277,7 +288,9 @@ void print_json(const Options& options, const std::vector<BinaryResult>& results
     out["config"]["js"] = {{"coldStarts", options.js.cold_starts},
                            {"freshStarts", options.js.fresh_starts},
                            {"execs", options.js.execs},
-                           {"kills", options.js.kills}};
+                           {"kills", options.js.kills},
+                           {"pauseMs", options.js.pause_ms},
+                           {"burst", options.js.burst}};
   }
   if (options.run_layers) out["config"]["layers"] = {{"iterations", options.layers.iterations}};
   if (options.run_scale) {

@@ -34,14 +34,6 @@ Result<uint64_t> sidecar_rss(Client& client) {
   return *kib;
 }
 
-wire::ExecuteRequest run_script(std::string process_id, const char* path) {
-  wire::ExecuteRequest request;
-  request.process_id = std::move(process_id);
-  request.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;
-  request.entrypoint = path;
-  return request;
-}
-
 // Writes "<vm>/<process>\n" to each process's stdin and waits until every one echoed it back.
 // Returns how many answered by `deadline` (all of them on success).
 struct EchoTarget {

@@ -35,6 +35,14 @@ client::Result<SidecarSession> open_session(const std::string& path) {
   return session;
 }
 
+wire::ExecuteRequest run_script(std::string process_id, const char* path) {
+  wire::ExecuteRequest request;
+  request.process_id = std::move(process_id);
+  request.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;
+  request.entrypoint = path;
+  return request;
+}
+
 client::Result<client::VmHandle> create_vm(client::Client& client, const std::string& config) {
   wire::CreateVmRequest request;
   request.runtime = wire::GuestRuntimeKind::JAVA_SCRIPT;

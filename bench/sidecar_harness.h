@@ -50,6 +50,8 @@ client::Result<SidecarSession> open_session(const std::string& path);
 // CreateVm (allow-all JavaScript VM, or `config` JSON) in the client's session, without waiting
 // for lifecycle events.
 client::Result<client::VmHandle> create_vm(client::Client& client, const std::string& config = client::kAllowAllConfig);
+// Execute of the JavaScript file `path` as process `process_id`.
+wire::ExecuteRequest run_script(std::string process_id, const char* path);
 // DisposeVm, then drops every queued event (lifecycle and process events of the disposed VM).
 client::Result<void> dispose_vm(client::Client& client, const client::VmHandle& vm);
 

@@ -78,5 +78,37 @@ console.log(fs.readdirSync('/tmp/many').length);
   EXPECT_EQ(result.stdout_bytes, "ENOMEM\n10\n") << result.stderr_bytes;
 }
 
+// Processes Execute started and that have exited hold no maxProcesses slot: a VM runs commands one
+// after another for as long as it lives, while a guest's own unreaped children still count.
+TEST_F(GuestLimitsTest, ExitedExecutedProcessesDoNotUseUpMaxProcesses) {
+  auto vm =
+      client().create_vm(wire::GuestRuntimeKind::JAVA_SCRIPT, R"({"permissions":{"fs":"allow","childProcess":"allow"},)"
+                                                              R"("limits":{"resources":{"maxProcesses":4}}})");
+  ASSERT_TRUE(vm.has_value()) << vm.error().to_string();
+  for (int i = 0; i < 12; ++i) {
+    const std::string n = std::to_string(i);
+    std::string process_id = "p";  // not "p" + n: GCC 12 warns -Wrestrict on that
+    process_id += n;
+    auto result = run(*vm, node(process_id, {"-p", n}));
+    ASSERT_EQ(result.stdout_bytes, n + "\n") << result.stderr_bytes;
+  }
+  // The guest (1) and three children fill maxProcesses=4; the others fail with EAGAIN.
+  auto children = run(*vm, node("children", {"-e", R"JS(
+const { spawn } = require('child_process');
+const errors = [];
+const kids = [];
+for (let i = 0; i < 8; i++) {
+  const kid = spawn('node', ['-e', 'setInterval(() => {}, 1000)']);
+  kid.on('error', (e) => errors.push(e.code));
+  kids.push(kid);
+}
+setImmediate(() => {
+  console.log(kids.filter((k) => k.pid !== undefined).length, errors.join(','));
+  for (const k of kids) k.kill();
+});
+)JS"}));
+  EXPECT_EQ(children.stdout_bytes, "3 EAGAIN,EAGAIN,EAGAIN,EAGAIN,EAGAIN\n") << children.stderr_bytes;
+}
+
 }  // namespace
 }  // namespace se::integration

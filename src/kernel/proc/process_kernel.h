@@ -178,8 +178,8 @@ class ProcessKernel {
   // --- processes (process_kernel_processes.cc) ---
   // fork + exec in one step. Errors: ESRCH unknown or exited parent; E2BIG "process argv payload N
   // bytes exceeds configured limit M" (maxProcessArgvBytes) / "process environment payload ..."
-  // (maxProcessEnvBytes); EAGAIN "maximum process limit reached" (maxProcesses, zombies count);
-  // EBADF for a bad fd mapping; ENFILE when the inherited descriptors do not fit the VM total.
+  // (maxProcessEnvBytes); EAGAIN "maximum process limit reached" (maxProcesses; zombies count while a living parent may
+  // wait for them); EBADF for a bad fd mapping; ENFILE when the inherited descriptors do not fit the VM total.
   ErrorOr<Pid> spawn(const SpawnRequest& request);
   // The process ended by itself with `code` (exit status `code & 0xff`), or - `term_signal` != 0 -
   // its runtime applied the default action of that signal (waitpid reports it as killed by it, code
@@ -356,6 +356,11 @@ class ProcessKernel {
   void close_all_fds(Process& process);
   void reparent_children(Process& exiting);
   void sweep_zombie_timers();
+  // Processes that hold a maxProcesses slot: live ones and zombies a living parent may still wait for.
+  size_t counted_processes();
+  // How long an exited process nobody can wait for stays visible (GetProcessSnapshot's retained
+  // exits, spec/protocol.md s3.14) before the sweep removes it.
+  static constexpr std::chrono::seconds kOrphanRetention{2};
   bool group_is_orphaned(Pid pgid);
   bool group_has_live_member(Pid pgid, std::optional<Pid> session = std::nullopt);
   std::optional<WaitResult> collect_child(Pid waiter, Pid waiter_pgid, Pid selector, int options, bool& any_match);

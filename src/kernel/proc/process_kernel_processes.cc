@@ -63,7 +63,7 @@ ErrorOr<Pid> ProcessKernel::spawn(const SpawnRequest& request) {
   }
 
   sweep_zombie_timers();
-  if (processes_.size() >= limits_.max_processes) return fail(EAGAIN, "maximum process limit reached");
+  if (counted_processes() >= limits_.max_processes) return fail(EAGAIN, "maximum process limit reached");
 
   // The child's descriptors: inherited ones without FD_CLOEXEC, then the requested dup2s; or a
   // top-level process's fresh stdio.
@@ -188,7 +188,12 @@ void ProcessKernel::mark_exited(Process& process, int exit_code, int term_signal
     auto now = std::chrono::steady_clock::now();
     process.zombie_deadline = now + options_.zombie_ttl;
     Process* parent = processes_.find(process.ppid);
-    if (parent != nullptr && !parent->exited()) {
+    if (parent == nullptr || parent->exited()) {
+      // Nobody can wait for it (a process Execute started: the host learnt its exit from the exit
+      // event). It stays only as a retained exit for snapshots, briefly, and out of maxProcesses.
+      process.zombie_deadline =
+          now + std::min<std::chrono::steady_clock::duration>(options_.zombie_ttl, kOrphanRetention);
+    } else {
       const SignalDisposition& chld = parent->dispositions[kSigChld];
       if (chld.action == SignalAction::Ignore || (chld.flags & kSaNoCldWait) != 0) {
         // The parent asked for no zombies: the entry goes at the next sweep and is never waitable.
@@ -236,6 +241,21 @@ bool ProcessKernel::group_has_live_member(Pid pgid, std::optional<Pid> session) 
     const Process& member = *entry.second;
     return member.pgid == pgid && !member.exited() && (!session || member.sid == *session);
   });
+}
+
+size_t ProcessKernel::counted_processes() {
+  // Linux counts a zombie against its parent's RLIMIT_NPROC until it is waited for; one whose
+  // parent is gone would be reaped by init at once, so it holds no slot here either.
+  size_t count = 0;
+  for (const auto& [pid, process] : processes_.all()) {
+    if (!process->exited()) {
+      ++count;
+      continue;
+    }
+    Process* parent = processes_.find(process->ppid);
+    if (parent != nullptr && !parent->exited() && !process->detached) ++count;
+  }
+  return count;
 }
 
 void ProcessKernel::sweep_zombie_timers() {

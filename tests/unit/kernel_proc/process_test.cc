@@ -292,6 +292,34 @@ TEST(ProcessTest, ForkBombStopsAtMaxProcessesAndTheKernelKeepsWorking) {
   EXPECT_TRUE(f.kernel->pipe(root));
 }
 
+TEST(ProcessTest, ExitedTopLevelProcessesFreeTheirSlotAndAreRetainedBriefly) {
+  // A VM that runs one command after another must not run out of processes: nobody can wait for a
+  // process Execute started, so its exit frees its maxProcesses slot at once.
+  config::ResourceLimits limits;
+  limits.max_processes = 4;
+  KernelFixture f(limits);
+  Pid last = 0;
+  for (int i = 0; i < 20; ++i) {
+    last = f.spawn_top();
+    ASSERT_NE(last, 0) << "process " << i;
+    ASSERT_TRUE(f.kernel->exit_process(last, 0));
+  }
+  // Still listed as an exit for snapshots, with its reaping timer.
+  EXPECT_EQ(f.info(last).status, ProcessStatus::Exited);
+  EXPECT_GE(f.kernel->zombie_timer_count(), 1u);
+
+  // Orphaned zombies stop counting too once their parent is gone.
+  Pid parent = f.spawn_top();
+  Pid child = f.spawn_child(parent);
+  ASSERT_TRUE(f.kernel->exit_process(child, 0));
+  ASSERT_TRUE(f.kernel->exit_process(parent, 0));
+  for (int i = 0; i < 4; ++i) EXPECT_NE(f.spawn_top(), 0);
+  SpawnRequest another;
+  another.command = "node";
+  another.driver = f.driver;
+  EXPECT_EQ(error_of(f.kernel->spawn(another)), "EAGAIN: maximum process limit reached");
+}
+
 TEST(ProcessTest, ArgvAndEnvironmentSizeLimits) {
   config::ResourceLimits limits;
   limits.max_process_argv_bytes = 16;
