@@ -42,11 +42,13 @@ bool write_all(int fd, const uint8_t* data, size_t size) {
 // Forwards our stdin and the termination signals to the guest from its own thread, until destroyed.
 class InputPump {
  public:
-  InputPump(client::Client& client, const client::VmHandle& vm, std::string process_id, TerminationSignals& signals)
+  InputPump(client::Client& client, const client::VmHandle& vm, std::string process_id, TerminationSignals& signals,
+            bool terminal)
       : client_(client),
         vm_(vm),
         process_id_(std::move(process_id)),
         signals_(signals),
+        terminal_(terminal),
         stop_fd_(::eventfd(0, EFD_CLOEXEC)),
         buffer_(kStdinChunkBytes) {
     if (stop_fd_ < 0) {
@@ -84,7 +86,20 @@ class InputPump {
   }
 
   void forward_signal(int signal) {
-    auto killed = client_.kill_process(vm_, process_id_, signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (signal == SIGWINCH) {
+      if (!terminal_) return;
+      const auto size = host_window_size(STDOUT_FILENO);
+      if (!size) return;
+      auto resized = client_.resize_terminal(vm_, process_id_, size->rows, size->cols);
+      if (!resized && !process_gone(resized.error()))
+        warn("cannot resize the terminal: " + resized.error().to_string());
+      return;
+    }
+    const char* name = signal == SIGINT    ? "SIGINT"
+                       : signal == SIGHUP  ? "SIGHUP"
+                       : signal == SIGQUIT ? "SIGQUIT"
+                                           : "SIGTERM";
+    auto killed = client_.kill_process(vm_, process_id_, name);
     if (!killed && !process_gone(killed.error())) warn("cannot forward the signal: " + killed.error().to_string());
   }
 
@@ -112,6 +127,7 @@ class InputPump {
   const client::VmHandle& vm_;
   const std::string process_id_;
   TerminationSignals& signals_;
+  const bool terminal_;
   const int stop_fd_;
   std::vector<uint8_t> buffer_;
   std::thread thread_;
@@ -120,9 +136,11 @@ class InputPump {
 }  // namespace
 
 client::Result<int> relay_process(client::Client& client, const client::VmHandle& vm,
-                                  const wire::ExecuteRequest& request, TerminationSignals& signals) {
+                                  const wire::ExecuteRequest& request, TerminationSignals& signals,
+                                  std::optional<HostWindowSize> terminal) {
+  if (terminal) TRY_REQUEST(client.open_terminal(vm, request.process_id, terminal->rows, terminal->cols));
   TRY_REQUEST(client.execute(vm, request));
-  InputPump pump(client, vm, request.process_id, signals);
+  InputPump pump(client, vm, request.process_id, signals, terminal.has_value());
   const std::string& process_id = request.process_id;
   auto is_process_event = [&](const wire::EventFrame& event) {
     if (!client::event_is_for_vm(event, vm.vm_id)) return false;

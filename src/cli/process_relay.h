@@ -6,13 +6,19 @@
 // Thread-safety: call from one thread; while it waits it runs one helper thread for stdin and signals.
 #pragma once
 
+#include <optional>
+
+#include "cli/host_terminal.h"
 #include "cli/termination_signals.h"
 #include "client/client.h"
 
 namespace se::cli {
 
 // Starts `request` in `vm` and returns the guest's exit code once its ProcessExitedEvent arrived.
+// `terminal`: the guest runs on a PTY of that size (the terminal extension): our stdin is typed at
+// it, its screen output comes back as stdout, and SIGWINCH resizes it to our stdout's size.
 client::Result<int> relay_process(client::Client& client, const client::VmHandle& vm,
-                                  const wire::ExecuteRequest& request, TerminationSignals& signals);
+                                  const wire::ExecuteRequest& request, TerminationSignals& signals,
+                                  std::optional<HostWindowSize> terminal = std::nullopt);
 
 }  // namespace se::cli

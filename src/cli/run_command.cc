@@ -1,11 +1,14 @@
 #include "cli/run_command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <optional>
 
 #include "cli/exit_codes.h"
+#include "cli/host_terminal.h"
 #include "cli/process_relay.h"
 #include "cli/termination_signals.h"
 #include "cli/workspace_upload.h"
@@ -22,6 +25,7 @@ struct LaunchOptions {
   std::map<std::string, std::string> env;
   std::vector<std::string> words;  // FILE ARGS... for run, COMMAND ARGS... for exec
   bool help = false;
+  bool no_tty = false;
 };
 
 int usage_error(const std::string& command, const std::string& message) {
@@ -74,6 +78,8 @@ std::optional<LaunchOptions> parse_launch(const GlobalOptions& global, const std
       launch.env[assignment->substr(0, equals)] = assignment->substr(equals + 1);
     } else if (arg == "--trace") {
       launch.global.trace = true;
+    } else if (arg == "--no-tty") {
+      launch.no_tty = true;
     } else if (arg.starts_with("-") && arg != "-") {
       problem = "unknown option " + arg;
       return std::nullopt;
@@ -117,7 +123,21 @@ int launch(const LaunchOptions& options, const std::optional<HostScript>& script
   }
   request.process_id = kProcessId;
   request.env.insert(options.env.begin(), options.env.end());
-  auto exit_code = relay_process(client, vm, request, **signals);
+  // Interactive use: the guest gets a terminal of our size and our keys go to it unprocessed.
+  std::optional<HostWindowSize> terminal;
+  if (!options.no_tty && ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)) {
+    terminal = host_window_size(STDOUT_FILENO).value_or(HostWindowSize{});
+    request.env.try_emplace("TERM", "xterm-256color");
+  }
+  client::Result<int> exit_code = [&]() -> client::Result<int> {
+    std::unique_ptr<RawTerminal> raw;
+    if (terminal) {
+      auto entered = RawTerminal::enter(STDIN_FILENO);
+      if (!entered) return client::client_failure(client::kTransportError, entered.error().to_string());
+      raw = std::move(*entered);
+    }
+    return relay_process(client, vm, request, **signals, terminal);
+  }();
   if (!exit_code) return report_failure(exit_code.error().to_string());
   return *exit_code;
 }
@@ -125,12 +145,15 @@ int launch(const LaunchOptions& options, const std::optional<HostScript>& script
 }  // namespace
 
 const char* run_usage() {
-  return "Usage: secure-exec run [--sidecar PATH] [--mount-dir DIR] [--env KEY=VALUE]... FILE [ARGS...]\n"
+  return "Usage: secure-exec run [--sidecar PATH] [--mount-dir DIR] [--env KEY=VALUE]... [--no-tty] FILE [ARGS...]\n"
          "\n"
          "Runs the JavaScript file FILE in a fresh VM (allow-all permissions) as `node FILE ARGS...`,\n"
          "streams its stdout and stderr, forwards this program's stdin (closed at EOF) and SIGINT/SIGTERM,\n"
-         "and exits with the guest's exit code.\n"
+         "and exits with the guest's exit code. When stdin and stdout are terminals the guest runs on a\n"
+         "terminal of the same size (process.stdout.isTTY, raw mode, ^C to its foreground process,\n"
+         "resizes followed) and this terminal is put in raw mode until the guest ends.\n"
          "\n"
+         "  --no-tty             do not give the guest a terminal even when stdin and stdout are ones\n"
          "  --mount-dir DIR      copy DIR's files and directories into /workspace first (symlinks that\n"
          "                       leave DIR are refused); a FILE inside DIR runs from its copy\n"
          "  --env KEY=VALUE      set an environment variable of the guest process (repeatable)\n"

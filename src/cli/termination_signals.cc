@@ -13,6 +13,9 @@ ErrorOr<std::unique_ptr<TerminationSignals>> TerminationSignals::install() {
   sigemptyset(&forwarded);
   sigaddset(&forwarded, SIGINT);
   sigaddset(&forwarded, SIGTERM);
+  sigaddset(&forwarded, SIGHUP);
+  sigaddset(&forwarded, SIGQUIT);
+  sigaddset(&forwarded, SIGWINCH);
   sigset_t previous_mask;
   if (const int error = pthread_sigmask(SIG_BLOCK, &forwarded, &previous_mask); error != 0) {
     return fail(error, std::string("pthread_sigmask: ") + std::strerror(error));

@@ -1,5 +1,7 @@
-// SIGINT and SIGTERM sent to the CLI, routed to a signalfd so that they can be forwarded to the guest
-// as KillProcess instead of ending the CLI. Create it on the main thread before the sidecar is spawned
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the CLI, routed to a signalfd so that they can be
+// forwarded to the guest as KillProcess instead of ending the CLI (which then ends through its
+// normal path, restoring a terminal it put in raw mode), and SIGWINCH, which becomes a resize of a
+// guest's terminal. Create it on the main thread before the sidecar is spawned
 // and before any other thread exists: every thread created afterwards inherits the blocked mask, and
 // the sidecar inherits SIGINT ignored (a Ctrl-C in a terminal reaches the whole process group, and the
 // sidecar must survive it to deliver the guest's exit).

@@ -1,5 +1,7 @@
 #include "client/client.h"
 
+#include <nlohmann/json.hpp>
+
 #include "base/base64.h"
 #include "base/utf8.h"
 #include "client/sidecar_locator.h"
@@ -443,6 +445,35 @@ Result<wire::StdinClosedResponse> Client::close_stdin(const VmHandle& vm, std::s
   wire::CloseStdinRequest request;
   request.process_id = std::move(process_id);
   return expect<wire::StdinClosedResponse>(vm.ownership(), std::move(request));
+}
+
+Result<std::string> Client::terminal_request(const VmHandle& vm, std::string payload_json) {
+  wire::ExtEnvelope request;
+  request.namespace_ = kTerminalExtension;
+  request.payload.assign(payload_json.begin(), payload_json.end());
+  wire::ExtEnvelope response = TRY_REQUEST(expect<wire::ExtEnvelope>(vm.ownership(), std::move(request)));
+  return std::string(response.payload.begin(), response.payload.end());
+}
+
+namespace {
+
+// A terminal request payload; process ids are JSON-escaped by nlohmann.
+std::string terminal_payload(const char* op, std::string process_id, uint16_t rows, uint16_t cols) {
+  return nlohmann::json{{"op", op}, {"processId", std::move(process_id)}, {"rows", rows}, {"cols", cols}}.dump();
+}
+
+}  // namespace
+
+Result<void> Client::open_terminal(const VmHandle& vm, std::string process_id, uint16_t rows, uint16_t cols) {
+  [[maybe_unused]] std::string result =
+      TRY_REQUEST(terminal_request(vm, terminal_payload("open", std::move(process_id), rows, cols)));
+  return {};
+}
+
+Result<void> Client::resize_terminal(const VmHandle& vm, std::string process_id, uint16_t rows, uint16_t cols) {
+  [[maybe_unused]] std::string result =
+      TRY_REQUEST(terminal_request(vm, terminal_payload("resize", std::move(process_id), rows, cols)));
+  return {};
 }
 
 Result<wire::ProcessKilledResponse> Client::kill_process(const VmHandle& vm, std::string process_id,

@@ -156,6 +156,18 @@ class Client {
   Result<wire::BoundUdpSnapshotResponse> find_bound_udp(const VmHandle& vm, wire::FindBoundUdpRequest request);
   Result<wire::VmFetchResponse> vm_fetch(const VmHandle& vm, wire::VmFetchRequest request);
 
+  // The terminal extension (ExtEnvelope namespace kTerminalExtension, docs/terminal-extension.md).
+  // open_terminal before execute(process_id): the process then runs on a PTY of rows x cols (fds
+  // 0/1/2 its controlling terminal): write_stdin is typed at the terminal (echo, ^C, ^Z, ^D),
+  // close_stdin ends its stdin as ^D would, and every byte the terminal shows comes back as STDOUT
+  // output. resize_terminal: TIOCSWINSZ + SIGWINCH. Rejections: invalid_payload, unknown_operation,
+  // invalid_state, kernel_error "EAGAIN: maximum PTY count reached".
+  static constexpr const char* kTerminalExtension = "secure-exec.terminal.v1";
+  Result<void> open_terminal(const VmHandle& vm, std::string process_id, uint16_t rows, uint16_t cols);
+  Result<void> resize_terminal(const VmHandle& vm, std::string process_id, uint16_t rows, uint16_t cols);
+  // Any request of the namespace: `payload_json` as given, the JSON result as returned.
+  Result<std::string> terminal_request(const VmHandle& vm, std::string payload_json);
+
  private:
   Result<void> fs_void(const VmHandle& vm, wire::GuestFilesystemCallRequest request);
   static std::unexpected<RequestError> unexpected_kind(const wire::ResponsePayload& expected,

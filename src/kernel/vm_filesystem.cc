@@ -103,22 +103,28 @@ ErrorOr<std::unique_ptr<VmFilesystem>> VmFilesystem::create(const config::RootFi
 
 VmFilesystem::VmFilesystem(std::unique_ptr<vfs::FileSystem> root, const config::ResourceLimits& limits,
                            const PermissionEngine& permissions, bool read_only)
-    : root_(std::move(root)),
+    : root_(root.get()),
       permissions_(&permissions),
       max_readdir_entries_(limits.max_readdir_entries),
       max_pread_bytes_(limits.max_pread_bytes),
-      writes_locked_(read_only) {}
+      writes_locked_(read_only) {
+  mounts_ = std::make_unique<mount::MountTable>(std::move(root), read_only);
+}
+
+bool VmFilesystem::root_locked(std::string_view path) const {
+  return writes_locked_ && mounts_->mount_of(path) == "/";
+}
 
 ErrorOr<std::string> VmFilesystem::subject_of(Subject subject, const std::string& path) {
   switch (subject) {
     case Subject::Resolved:
-      return root_->realpath(path);
+      return mounts_->realpath(path);
     case Subject::Destination:
-      return root_->resolve_destination(path, /*follow_final=*/false);
+      return mounts_->resolve_destination(path, /*follow_final=*/false);
     case Subject::ExistingOrDestination:
-      return root_->resolve_destination(path, /*follow_final=*/true);
+      return mounts_->resolve_destination(path, /*follow_final=*/true);
   }
-  return root_->realpath(path);
+  return mounts_->realpath(path);
 }
 
 ErrorOr<void> VmFilesystem::authorize_subject(std::string_view op, std::string_view capability,
@@ -137,10 +143,10 @@ ErrorOr<void> VmFilesystem::authorize(std::string_view op, std::string_view capa
 }
 
 ErrorOr<void> VmFilesystem::ensure_writable(std::string_view path) const {
-  if (writes_locked_) return vfs::read_only(path);
+  if (root_locked(path)) return vfs::read_only(path);
   // /dev and /proc are synthesised (kernel/special) and /sys is read-only: nothing is ever stored
   // below them, neither by name nor through a symlink, so no snapshot can contain such an entry.
-  auto resolved = root_->resolve_destination(path, /*follow_final=*/true);
+  auto resolved = mounts_->resolve_destination(path, /*follow_final=*/true);
   for (std::string_view candidate : {path, resolved ? std::string_view(*resolved) : path}) {
     if (!is_synthesised_path(candidate)) continue;
     if (candidate == "/dev" || vfs::is_strict_descendant(candidate, "/dev")) {
@@ -153,9 +159,9 @@ ErrorOr<void> VmFilesystem::ensure_writable(std::string_view path) const {
 
 // On a locked root, creating a directory is refused unless it would change nothing.
 ErrorOr<void> VmFilesystem::locked_mkdir(const std::string& path, bool exist_ok) {
-  if (!root_->stat(path, /*follow=*/false)) return vfs::read_only(path);
+  if (!mounts_->stat(path, /*follow=*/false)) return vfs::read_only(path);
   if (exist_ok) {
-    if (auto target = root_->stat(path, /*follow=*/true); target && target->is_directory) return {};
+    if (auto target = mounts_->stat(path, /*follow=*/true); target && target->is_directory) return {};
   }
   return vfs::file_exists(path);
 }
@@ -163,7 +169,7 @@ ErrorOr<void> VmFilesystem::locked_mkdir(const std::string& path, bool exist_ok)
 ErrorOr<std::string> VmFilesystem::read_file(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("read", "read", Subject::Resolved, normalized));
-  return root_->read_file(normalized);
+  return mounts_->read_file(normalized);
 }
 
 ErrorOr<std::string> VmFilesystem::pread(std::string_view path, uint64_t offset, uint64_t length) {
@@ -173,14 +179,14 @@ ErrorOr<std::string> VmFilesystem::pread(std::string_view path, uint64_t offset,
   }
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("read", "read", Subject::Resolved, normalized));
-  return root_->pread(normalized, offset, length);
+  return mounts_->pread(normalized, offset, length);
 }
 
 ErrorOr<void> VmFilesystem::write_file(std::string_view path, std::string_view data) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("write", "write", Subject::ExistingOrDestination, normalized));
   TRY(ensure_writable(normalized));
-  return root_->write_file(normalized, data, Parents::Create);
+  return mounts_->write_file(normalized, data, Parents::Create);
 }
 
 ErrorOr<void> VmFilesystem::pwrite(std::string_view path, uint64_t offset, std::string_view data) {
@@ -188,23 +194,23 @@ ErrorOr<void> VmFilesystem::pwrite(std::string_view path, uint64_t offset, std::
   TRY(authorize("write", "write", Subject::Resolved, normalized));
   TRY(ensure_writable(normalized));
   if (data.empty()) return {};
-  return root_->pwrite(normalized, offset, data);
+  return mounts_->pwrite(normalized, offset, data);
 }
 
 ErrorOr<void> VmFilesystem::create_dir(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("createDir", "create_dir", Subject::Destination, normalized));
-  if (!writes_locked_) TRY(ensure_writable(normalized));
-  if (writes_locked_) return locked_mkdir(normalized, /*exist_ok=*/false);
-  return root_->mkdir(normalized, Parents::Create, /*exist_ok=*/false);
+  if (root_locked(normalized)) return locked_mkdir(normalized, /*exist_ok=*/false);
+  TRY(ensure_writable(normalized));
+  return mounts_->mkdir(normalized, Parents::Create, /*exist_ok=*/false);
 }
 
 ErrorOr<void> VmFilesystem::mkdir(std::string_view path, bool recursive) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("mkdir", "create_dir", Subject::Destination, normalized));
-  if (!writes_locked_) TRY(ensure_writable(normalized));
-  if (writes_locked_) return locked_mkdir(normalized, recursive);
-  return root_->mkdir(normalized, Parents::Create, recursive);
+  if (root_locked(normalized)) return locked_mkdir(normalized, recursive);
+  TRY(ensure_writable(normalized));
+  return mounts_->mkdir(normalized, Parents::Create, recursive);
 }
 
 ErrorOr<bool> VmFilesystem::exists(std::string_view path) {
@@ -215,7 +221,7 @@ ErrorOr<bool> VmFilesystem::exists(std::string_view path) {
     return fail(std::move(subject).error());
   }
   TRY(authorize_subject("exists", "stat", *subject));
-  auto found = root_->stat(normalized, /*follow=*/true);
+  auto found = mounts_->stat(normalized, /*follow=*/true);
   if (found) return true;
   if (is_absence(found.error())) return false;
   return fail(std::move(found).error());
@@ -224,33 +230,33 @@ ErrorOr<bool> VmFilesystem::exists(std::string_view path) {
 ErrorOr<FileStat> VmFilesystem::stat(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("stat", "stat", Subject::Resolved, normalized));
-  return root_->stat(normalized, /*follow=*/true);
+  return mounts_->stat(normalized, /*follow=*/true);
 }
 
 ErrorOr<FileStat> VmFilesystem::lstat(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("stat", "stat", Subject::Destination, normalized));
-  return root_->stat(normalized, /*follow=*/false);
+  return mounts_->stat(normalized, /*follow=*/false);
 }
 
 ErrorOr<std::vector<std::string>> VmFilesystem::read_dir(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("readdir", "readdir", Subject::Resolved, normalized));
-  return root_->read_dir(normalized, max_readdir_entries_);
+  return mounts_->read_dir(normalized, max_readdir_entries_);
 }
 
 ErrorOr<void> VmFilesystem::remove_file(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("rm", "rm", Subject::Destination, normalized));
   TRY(ensure_writable(normalized));
-  return root_->remove_file(normalized);
+  return mounts_->remove_file(normalized);
 }
 
 ErrorOr<void> VmFilesystem::remove_dir(std::string_view path, bool recursive) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("rm", "rm", Subject::Destination, normalized));
   TRY(ensure_writable(normalized));
-  return root_->remove_dir(normalized, recursive);
+  return mounts_->remove_dir(normalized, recursive);
 }
 
 ErrorOr<void> VmFilesystem::rename(std::string_view from, std::string_view to) {
@@ -258,14 +264,17 @@ ErrorOr<void> VmFilesystem::rename(std::string_view from, std::string_view to) {
   const std::string destination = TRY(checked_path(to));
   TRY(authorize("rename", "rename", Subject::Destination, source));
   TRY(authorize("rename", "rename", Subject::Destination, destination));
-  TRY(ensure_writable(source));
-  TRY(ensure_writable(destination));
-  return root_->rename(source, destination, Parents::MustExist);
+  // Linux reports a rename between mounts (EXDEV, from the mount table) before a read-only one.
+  if (mounts_->mount_of(source) == mounts_->mount_of(destination)) {
+    TRY(ensure_writable(source));
+    TRY(ensure_writable(destination));
+  }
+  return mounts_->rename(source, destination, Parents::MustExist);
 }
 
 ErrorOr<std::string> VmFilesystem::realpath(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
-  std::string resolved = TRY(root_->realpath(normalized));
+  std::string resolved = TRY(mounts_->realpath(normalized));
   TRY(authorize_subject("read", "read", resolved));
   return resolved;
 }
@@ -274,13 +283,13 @@ ErrorOr<void> VmFilesystem::symlink(std::string_view target, std::string_view li
   const std::string normalized = TRY(checked_path(link_path));
   TRY(authorize("symlink", "symlink", Subject::Destination, normalized));
   TRY(ensure_writable(normalized));
-  return root_->symlink(target, normalized, Parents::Create);
+  return mounts_->symlink(target, normalized, Parents::Create);
 }
 
 ErrorOr<std::string> VmFilesystem::read_link(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("readlink", "read", Subject::Destination, normalized));
-  return root_->read_link(normalized);
+  return mounts_->read_link(normalized);
 }
 
 ErrorOr<void> VmFilesystem::link(std::string_view existing_path, std::string_view new_path) {
@@ -288,36 +297,36 @@ ErrorOr<void> VmFilesystem::link(std::string_view existing_path, std::string_vie
   const std::string destination = TRY(checked_path(new_path));
   TRY(authorize("link", "write", Subject::Resolved, source));
   TRY(authorize("link", "write", Subject::Destination, destination));
-  TRY(ensure_writable(destination));
-  return root_->link(source, destination, Parents::Create);
+  if (mounts_->mount_of(source) == mounts_->mount_of(destination)) TRY(ensure_writable(destination));
+  return mounts_->link(source, destination, Parents::Create);
 }
 
 ErrorOr<void> VmFilesystem::chmod(std::string_view path, uint32_t mode) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("chmod", "write", Subject::Resolved, normalized));
   TRY(ensure_writable(normalized));
-  return root_->chmod(normalized, mode, /*follow=*/true);
+  return mounts_->chmod(normalized, mode, /*follow=*/true);
 }
 
 ErrorOr<void> VmFilesystem::chown(std::string_view path, uint32_t uid, uint32_t gid) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("chown", "write", Subject::Resolved, normalized));
   TRY(ensure_writable(normalized));
-  return root_->chown(normalized, uid, gid, /*follow=*/true);
+  return mounts_->chown(normalized, uid, gid, /*follow=*/true);
 }
 
 ErrorOr<void> VmFilesystem::utimes(std::string_view path, uint64_t atime_ms, uint64_t mtime_ms) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("utimes", "write", Subject::Resolved, normalized));
   TRY(ensure_writable(normalized));
-  return root_->utimes(normalized, atime_ms, mtime_ms);
+  return mounts_->utimes(normalized, atime_ms, mtime_ms);
 }
 
 ErrorOr<void> VmFilesystem::truncate(std::string_view path, uint64_t length) {
   const std::string normalized = TRY(checked_path(path));
   TRY(authorize("truncate", "write", Subject::Resolved, normalized));
   TRY(ensure_writable(normalized));
-  return root_->truncate(normalized, length);
+  return mounts_->truncate(normalized, length);
 }
 
 ErrorOr<void> VmFilesystem::apply_entries(const std::vector<FsEntry>& entries) {
@@ -329,8 +338,19 @@ ErrorOr<void> VmFilesystem::apply_entries(const std::vector<FsEntry>& entries) {
     normalized.push_back(entry);
     normalized.back().path = std::move(path);
   }
-  if (!normalized.empty()) TRY(ensure_writable(normalized.front().path));
+  if (!normalized.empty() && writes_locked_) return vfs::read_only(normalized.front().path);
   return kernel::apply_entries(*root_, normalized, EntryConflicts::Fail);
+}
+
+ErrorOr<void> VmFilesystem::mount(std::string_view path, std::unique_ptr<vfs::FileSystem> fs, std::string plugin_id,
+                                  bool read_only) {
+  const std::string normalized = TRY(checked_path(path));
+  return mounts_->mount(normalized, std::move(fs), std::move(plugin_id), read_only);
+}
+
+ErrorOr<void> VmFilesystem::unmount(std::string_view path) {
+  const std::string normalized = TRY(checked_path(path));
+  return mounts_->unmount(normalized);
 }
 
 ErrorOr<std::vector<FsEntry>> VmFilesystem::snapshot() const {

@@ -1,7 +1,7 @@
-// The filesystem one VM exposes to the host API (GuestFilesystemCall, bootstrap, snapshots) and,
-// later, to its guests: the root filesystem wrapped in path validation, the VM's fs permission
-// policy, read-only locking and resource limits. Error messages follow the reference
-// (spec/peer-behaviour.md s7); the errno is Error::errno_code.
+// The filesystem one VM exposes to the host API (GuestFilesystemCall, bootstrap, snapshots) and to
+// its guests: the root filesystem and the filesystems mounted beside it (mount/mount_table.h),
+// wrapped in path validation, the VM's fs permission policy, read-only locking and resource limits.
+// Error messages follow the reference (spec/peer-behaviour.md s7); the errno is Error::errno_code.
 // Thread-safety: not thread-safe; the owning VM serialises calls. The PermissionEngine passed to
 // create() is borrowed and must outlive this object (the VM owns both).
 #pragma once
@@ -16,6 +16,7 @@
 #include "config/limits.h"
 #include "config/root_filesystem.h"
 #include "kernel/fs_types.h"
+#include "kernel/mount/mount_table.h"
 #include "kernel/permission_engine.h"
 #include "kernel/root_entries.h"
 #include "kernel/vfs/file_system.h"
@@ -80,6 +81,14 @@ class VmFilesystem {
   // '/' or a control byte is EINVAL "invalid command name: {name}".
   ErrorOr<void> install_command_stub(std::string_view name);
 
+  // Host-side (ConfigureVm), no permission check: the client configures mounts. Rules and errors of
+  // mount::MountTable; bootstrap, snapshots and usage stay the root's.
+  ErrorOr<void> mount(std::string_view path, std::unique_ptr<vfs::FileSystem> fs, std::string plugin_id,
+                      bool read_only);
+  ErrorOr<void> unmount(std::string_view path);
+  // Longest path first, the root last.
+  std::vector<mount::MountInfo> mounts() const { return mounts_->mounts(); }
+
   uint64_t used_bytes() const { return root_->usage().bytes; }
   uint64_t used_inodes() const { return root_->usage().inodes; }
 
@@ -95,6 +104,9 @@ class VmFilesystem {
   VmFilesystem(std::unique_ptr<vfs::FileSystem> root, const config::ResourceLimits& limits,
                const PermissionEngine& permissions, bool read_only);
 
+  // True when the root is read-only and `path` routes to it.
+  bool root_locked(std::string_view path) const;
+
   ErrorOr<std::string> subject_of(Subject subject, const std::string& path);
   // EACCES "permission denied, {op} '{subject}': {reason}" when fs.{capability} is not allowed.
   ErrorOr<void> authorize(std::string_view op, std::string_view capability, Subject subject, const std::string& path);
@@ -102,7 +114,9 @@ class VmFilesystem {
   ErrorOr<void> ensure_writable(std::string_view path) const;
   ErrorOr<void> locked_mkdir(const std::string& path, bool exist_ok);
 
-  std::unique_ptr<vfs::FileSystem> root_;
+  // Every path operation goes through the mount table; root_ (owned by it) is the root alone.
+  std::unique_ptr<mount::MountTable> mounts_;
+  vfs::FileSystem* root_;
   const PermissionEngine* permissions_;
   uint64_t max_readdir_entries_;
   uint64_t max_pread_bytes_;

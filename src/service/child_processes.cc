@@ -40,6 +40,15 @@ bool is_node_command(const std::string& command) {
   return command == "node" || command == "/bin/node" || command == "/usr/bin/node" || command == "/usr/local/bin/node";
 }
 
+bool is_shell_command(const std::string& command) {
+  for (const char* name : {"sh", "bash"}) {
+    for (const char* directory : {"", "/bin/", "/usr/bin/"}) {
+      if (command == std::string(directory) + name) return true;
+    }
+  }
+  return false;
+}
+
 std::string absolute_guest_path(const std::string& path, const std::string& cwd) {
   if (!path.empty() && path.front() == '/') return kernel::vfs::normalize_path(path);
   return kernel::vfs::normalize_path(cwd + "/" + path);
@@ -51,7 +60,7 @@ runtime::js::ProcessOptions process_options(const Vm& vm, Program program,
   process.entry = program.kind;
   process.filename = program.filename;
   process.source = std::move(program.source);
-  process.argv = {"/usr/bin/node"};
+  process.argv = {program.kind == EntryKind::kShell ? "/bin/sh" : "/usr/bin/node"};
   if (program.kind == EntryKind::kFile) process.argv.push_back(program.filename);
   process.argv.insert(process.argv.end(), program.args.begin(), program.args.end());
   process.env = std::move(env);
@@ -61,9 +70,80 @@ runtime::js::ProcessOptions process_options(const Vm& vm, Program program,
   return process;
 }
 
-ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::vector<std::string>& args,
-                                 const std::string& cwd) {
+namespace {
+
+// A script run by its path: a #! line naming node runs it as the main module, one naming sh or
+// bash (`#!/bin/sh -e` too) runs the VM's shell on it.
+ErrorOr<Program> resolve_script(Vm& vm, const std::string& path, const std::vector<std::string>& args) {
   Program program;
+  program.filename = path;
+  {
+    std::lock_guard lock(vm.lock());
+    program.source = TRY(vm.filesystem().read_file(program.filename));
+  }
+  const std::string first_line = program.source->substr(0, program.source->find('\n'));
+  program.command_line = args;
+  program.command_line.insert(program.command_line.begin(), program.filename);
+  if (first_line.rfind("#!", 0) != 0) return fail(ENOEXEC, "exec format error: " + program.filename);
+  if (first_line.find("node") != std::string::npos) {
+    program.args = args;
+    return program;
+  }
+  // The interpreter is the first word after "#!" (or after env); one option word may follow.
+  std::vector<std::string> words;
+  for (size_t at = 2; at < first_line.size();) {
+    const size_t start = first_line.find_first_not_of(" \t\r", at);
+    if (start == std::string::npos) break;
+    const size_t end = std::min(first_line.find_first_of(" \t\r", start), first_line.size());
+    words.push_back(first_line.substr(start, end - start));
+    at = end;
+  }
+  if (!words.empty() && words[0] == "/usr/bin/env") words.erase(words.begin());
+  if (words.empty() || !is_shell_command(words[0])) return fail(ENOEXEC, "exec format error: " + program.filename);
+  program.kind = EntryKind::kShell;
+  program.source.reset();
+  program.args.assign(words.begin() + 1, words.end());
+  program.args.push_back(program.filename);
+  program.args.insert(program.args.end(), args.begin(), args.end());
+  return program;
+}
+
+// execvp(3)'s search: the first regular file named `command` in `search_path` that is executable;
+// one found without the execute bit is EACCES when nothing executable follows.
+ErrorOr<std::string> search_command(Vm& vm, const std::string& command, const std::string& cwd,
+                                    const std::string& search_path) {
+  std::optional<std::string> not_executable;
+  size_t start = 0;
+  for (;;) {
+    const size_t end = std::min(search_path.find(':', start), search_path.size());
+    const std::string directory = search_path.substr(start, end - start);
+    const std::string candidate = absolute_guest_path((directory.empty() ? "." : directory) + "/" + command, cwd);
+    ErrorOr<kernel::FileStat> found = [&] {
+      std::lock_guard lock(vm.lock());
+      return vm.filesystem().stat(candidate);
+    }();
+    if (found && !found->is_directory) {
+      if ((found->mode & 0111) != 0) return candidate;
+      if (!not_executable) not_executable = candidate;
+    }
+    if (end >= search_path.size()) break;
+    start = end + 1;
+  }
+  if (not_executable) return fail(EACCES, "permission denied: " + *not_executable);
+  return fail(ENOENT, "command not found on native sidecar path: " + command);
+}
+
+}  // namespace
+
+ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::vector<std::string>& args,
+                                 const std::string& cwd, const std::string& search_path) {
+  Program program;
+  if (is_shell_command(command)) {
+    program.kind = EntryKind::kShell;
+    program.args = args;
+    program.command_line = args;
+    return program;
+  }
   if (is_node_command(command)) {
     program.command_line = args;
     if (args.empty() || args[0] == "-") {
@@ -84,23 +164,9 @@ ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::
     program.args.assign(args.begin() + 1, args.end());
     return program;
   }
-  if (command.find('/') != std::string::npos) {
-    // A script run by path: it must name node in its #! line.
-    program.filename = absolute_guest_path(command, cwd);
-    {
-      std::lock_guard lock(vm.lock());
-      program.source = TRY(vm.filesystem().read_file(program.filename));
-    }
-    const std::string first_line = program.source->substr(0, program.source->find('\n'));
-    if (first_line.rfind("#!", 0) != 0 || first_line.find("node") == std::string::npos) {
-      return fail(ENOEXEC, "exec format error: " + program.filename);
-    }
-    program.args = args;
-    program.command_line = args;
-    program.command_line.insert(program.command_line.begin(), program.filename);
-    return program;
-  }
-  return fail(ENOENT, "command not found on native sidecar path: " + command);
+  if (command.find('/') != std::string::npos) return resolve_script(vm, absolute_guest_path(command, cwd), args);
+  if (command.empty()) return fail(ENOENT, "command not found on native sidecar path: " + command);
+  return resolve_script(vm, TRY(search_command(vm, command, cwd, search_path)), args);
 }
 
 // ---- JsProcessDriver ----
@@ -176,17 +242,20 @@ struct ChildProcesses::Child {
   const kernel::Pid pid;
   const std::shared_ptr<JsProcessDriver> driver;
   std::unique_ptr<runtime::js::JsProcess> process;
-  std::thread stdin_pump;  // moves descriptor 0 into process.stdin while it is a pipe
+  std::thread stdin_pump;  // moves descriptor 0 into process.stdin while it is a pipe or a file
 };
 
 // The bridge between a child's runtime and the VM: output goes to its descriptors 1 and 2 (a
 // blocking write, so a full pipe holds the child back), files to the VM filesystem.
 class ChildProcesses::Host final : public runtime::js::GuestHost {
  public:
-  Host(ChildProcesses& owner, kernel::Pid pid)
+  // `pumped_stdin`: descriptor 0 is drained into process.stdin, so the guest's reads of it take
+  // from the runtime's stdin buffer (fs.readSync(0) sees the piped bytes).
+  Host(ChildProcesses& owner, kernel::Pid pid, bool pumped_stdin)
       : owner_(owner),
         pid_(pid),
-        system_(owner.vm_, owner.kernel_, pid, nullptr, owner.special_files_),
+        system_(owner.vm_, owner.kernel_, pid, pumped_stdin ? std::make_shared<StdinDevice>() : nullptr,
+                owner.special_files_),
         processes_(owner.bind(pid)) {}
 
   ErrorOr<void> write_output(runtime::js::OutputStream stream, std::string_view bytes) override {
@@ -245,6 +314,8 @@ class ChildProcesses::Operations final : public runtime::js::GuestProcesses {
   }
 
   ErrorOr<void> kill(int pid, int signal) override { return owner_.kill(pid_, pid, signal); }
+
+  ErrorOr<std::array<int, 2>> pipe(bool nonblocking) override { return owner_.pipe(pid_, nonblocking); }
 
   ErrorOr<size_t> poll(std::vector<runtime::js::ChildPoll>& fds,
                        std::optional<std::chrono::milliseconds> timeout) override {
@@ -339,15 +410,16 @@ ErrorOr<SpawnedChild> ChildProcesses::spawn(kernel::Pid parent, const ChildSpawn
     const kernel::FileStat cwd = TRY(vm_.filesystem().stat(options.cwd));
     if (!cwd.is_directory) return fail(ENOTDIR, "not a directory, chdir '" + options.cwd + "'");
   }
-  Program program = TRY(resolve_command(vm_, options.command, options.args, options.cwd));
+  std::string search_path = kDefaultSearchPath;
+  for (const auto& [name, value] : options.env) {
+    if (name == "PATH") search_path = value;
+  }
+  Program program = TRY(resolve_command(vm_, options.command, options.args, options.cwd, search_path));
+  const bool shell = program.kind == EntryKind::kShell;
   std::vector<std::string> command_line = program.command_line;
   runtime::js::ProcessOptions process = process_options(vm_, std::move(program), options.env, options.cwd);
 
-  // Like Node, the parent ignores SIGPIPE: writing to a child that is gone fails with EPIPE
-  // instead of killing the parent (its children inherit the ignored disposition).
-  kernel::SignalDisposition ignore;
-  ignore.action = kernel::SignalAction::Ignore;
-  TRY(kernel_.sigaction(parent, SIGPIPE, ignore));
+  TRY(ignore_sigpipe(parent));
 
   SpawnedChild spawned;
   std::vector<int> child_ends;
@@ -369,7 +441,7 @@ ErrorOr<SpawnedChild> ChildProcesses::spawn(kernel::Pid parent, const ChildSpawn
   kernel::SpawnRequest request;
   request.parent = parent;
   request.driver_name = kJsDriverName;
-  request.command = "node";
+  request.command = shell ? "sh" : "node";
   request.args = std::move(command_line);
   request.env = options.env;
   request.cwd = options.cwd;
@@ -392,6 +464,22 @@ ErrorOr<SpawnedChild> ChildProcesses::spawn(kernel::Pid parent, const ChildSpawn
   process.ppid = parent;
   start(std::make_shared<Child>(*pid, std::move(driver)), std::move(process));
   return spawned;
+}
+
+ErrorOr<void> ChildProcesses::ignore_sigpipe(kernel::Pid pid) {
+  // Like Node, a parent ignores SIGPIPE: writing to a child that is gone fails with EPIPE instead
+  // of killing the parent (its children inherit the ignored disposition).
+  kernel::SignalDisposition ignore;
+  ignore.action = kernel::SignalAction::Ignore;
+  TRY(kernel_.sigaction(pid, SIGPIPE, ignore));
+  return {};
+}
+
+ErrorOr<std::array<int, 2>> ChildProcesses::pipe(kernel::Pid caller, bool nonblocking) {
+  TRY(ignore_sigpipe(caller));
+  const kernel::PipeFds fds =
+      TRY(kernel_.pipe(caller, kernel::kOpenCloseOnExec | (nonblocking ? kernel::kOpenNonBlock : 0)));
+  return std::array<int, 2>{fds.read_fd, fds.write_fd};
 }
 
 ErrorOr<std::vector<kernel::FdMapping>> ChildProcesses::wire_stdio(kernel::Pid parent, const ChildSpawnOptions& options,
@@ -425,6 +513,8 @@ ErrorOr<std::vector<kernel::FdMapping>> ChildProcesses::wire_stdio(kernel::Pid p
         break;
     }
   }
+  for (const auto& [child_fd, parent_fd] : options.extra_fds)
+    mappings.push_back(kernel::FdMapping{child_fd, parent_fd});
   return mappings;
 }
 
@@ -441,7 +531,14 @@ ErrorOr<void> ChildProcesses::install_null_devices(kernel::Pid child, const Chil
 }
 
 void ChildProcesses::start(std::shared_ptr<Child> child, runtime::js::ProcessOptions options) {
-  auto host = std::make_shared<Host>(*this, child->pid);
+  // A pipe or a file (a shell's `< file`) feeds process.stdin. The shell never reads process.stdin:
+  // descriptor 0 is read directly (a script on stdin) or left to the commands it runs, which a
+  // pump would rob.
+  auto stdin_kind = kernel_.fd_info(child->pid, 0);
+  const bool pumped =
+      options.entry != EntryKind::kShell && stdin_kind &&
+      (stdin_kind->kind == kernel::FileKind::PipeReadEnd || stdin_kind->kind == kernel::FileKind::RegularFile);
+  auto host = std::make_shared<Host>(*this, child->pid, pumped);
   ErrorOr<runtime::js::JsEngine*> engine = engine_();
   auto process = engine ? (*engine)->start(std::move(options), host) : Unexpected(engine.error());
   if (!process) {
@@ -452,8 +549,7 @@ void ChildProcesses::start(std::shared_ptr<Child> child, runtime::js::ProcessOpt
   }
   child->process = std::move(*process);
   child->driver->attach(child->process.get());
-  auto stdin_kind = kernel_.fd_info(child->pid, 0);
-  if (stdin_kind && stdin_kind->kind == kernel::FileKind::PipeReadEnd) {
+  if (pumped) {
     child->stdin_pump = std::thread([this, raw = child.get()] { pump_stdin(*raw); });
   } else {
     // A device or nothing: process.stdin ends at once (descriptor 0 stays readable directly).

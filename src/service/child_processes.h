@@ -4,12 +4,13 @@
 // stdout/stderr are its kernel descriptors 1/2 (pipes to the parent, the parent's own descriptors,
 // or a null device) and its stdin is its kernel descriptor 0, pumped into process.stdin. Children
 // outlive a parent that exits (reparented, as on Linux) until they end or the VM is disposed.
-// Also here, because Execute shares them: how a `node` command line resolves to a program, and the
-// kernel driver of a JavaScript process.
+// Also here, because Execute shares them: how a command line resolves to a program (node, the VM's
+// shell, PATH lookup, #! scripts), and the kernel driver of a JavaScript process.
 // Thread-safety: ChildProcesses is called from any guest thread; one mutex guards the children it
 // tracks and is never held across a kernel or engine call.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +32,10 @@ class Vm;
 inline constexpr const char* kJsDriverName = "secure-exec-sidecar-execution";
 
 bool is_node_command(const std::string& command);
+// `sh` and `bash` (bare, or in /bin or /usr/bin): the VM's POSIX-sh subset (guest/sh.js).
+bool is_shell_command(const std::string& command);
+// Where a command without a '/' is looked up when the environment names no PATH.
+inline constexpr const char* kDefaultSearchPath = "/usr/local/bin:/usr/bin:/bin";
 // `path` made absolute against the absolute `cwd`, normalised lexically.
 std::string absolute_guest_path(const std::string& path, const std::string& cwd);
 
@@ -45,18 +50,21 @@ struct Program {
   std::vector<std::string> command_line;
 };
 
-// Resolves a command line (spec/protocol.md s3.11 rule 2): `node [-e|-p CODE | - | FILE] args`,
-// or a script path whose #! line names node. `cwd` (absolute) anchors relative paths. Errors:
-// EINVAL "node -e requires an argument"; ENOENT "command not found on native sidecar path: CMD"
-// for anything else without a '/'; ENOEXEC "exec format error: FILE" for a script without a node
-// #! line, and the filesystem's error when the script cannot be read.
 // How the engine runs a resolved program, for Execute and a guest's spawn alike (pid and ppid are
 // filled in once the kernel process exists).
 runtime::js::ProcessOptions process_options(const Vm& vm, Program program,
                                             std::vector<std::pair<std::string, std::string>> env, std::string cwd);
 
+// Resolves a command line (spec/protocol.md s3.11 rule 2): `node [-e|-p CODE | - | FILE] args`;
+// `sh`/`bash` args (the VM's shell); a script path whose #! line names node, or sh/bash (run by the
+// VM's shell); a command without a '/' looked up in the ':'-separated `search_path` (an empty entry
+// is the cwd), which must be an executable regular file. `cwd` (absolute) anchors relative paths.
+// Errors: EINVAL "node -e requires an argument"; ENOENT "command not found on native sidecar path:
+// CMD" when the lookup finds nothing; EACCES "permission denied: FILE" when what it found lacks
+// the execute bit; ENOEXEC "exec format error: FILE" for a script without such a #! line, and the
+// filesystem's error when the script cannot be read.
 ErrorOr<Program> resolve_command(Vm& vm, const std::string& command, const std::vector<std::string>& args,
-                                 const std::string& cwd);
+                                 const std::string& cwd, const std::string& search_path = kDefaultSearchPath);
 
 // Lets the process kernel signal, end and wake a JavaScript process. A termination or readiness
 // notice that arrives before the runtime is attached is applied on attach (a guest may spawn and
@@ -112,6 +120,9 @@ class ChildProcesses {
   ErrorOr<std::vector<kernel::FdMapping>> wire_stdio(kernel::Pid parent, const runtime::js::ChildSpawnOptions& options,
                                                      runtime::js::SpawnedChild& spawned, std::vector<int>& child_ends);
   ErrorOr<void> install_null_devices(kernel::Pid child, const runtime::js::ChildSpawnOptions& options);
+  ErrorOr<void> ignore_sigpipe(kernel::Pid pid);
+  // GuestProcesses::pipe for `caller`.
+  ErrorOr<std::array<int, 2>> pipe(kernel::Pid caller, bool nonblocking);
   // Starts the runtime of a spawned kernel process and its stdin pump.
   void start(std::shared_ptr<Child> child, runtime::js::ProcessOptions options);
   // Moves what arrives on the child's descriptor 0 into its process.stdin until end of file or

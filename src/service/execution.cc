@@ -9,6 +9,8 @@
 #include "kernel/proc/signals.h"
 #include "service/child_processes.h"
 #include "service/guest_system.h"
+#include "service/output_budget.h"
+#include "service/terminal_session.h"
 #include "service/vm.h"
 #include "wire/frame.h"
 
@@ -32,6 +34,20 @@ void EventRouter::emit(wire::EventPayload event) {
       {wire::EventFrame{.schema = wire::current_schema(), .ownership = vm_scope_, .payload = std::move(event)}});
 }
 
+void EventRouter::emit_tracked(wire::EventPayload event, std::function<void()> written) {
+  std::unique_lock lock(mutex_);
+  if (capturing_) {
+    captured_.push_back(std::move(event));
+    lock.unlock();
+    written();
+    return;
+  }
+  lock.unlock();
+  sink_->send_tracked(
+      wire::EventFrame{.schema = wire::current_schema(), .ownership = vm_scope_, .payload = std::move(event)},
+      std::move(written));
+}
+
 void EventRouter::begin_capture() {
   std::lock_guard lock(mutex_);
   capturing_ = true;
@@ -48,6 +64,8 @@ struct Execution::Running {
   kernel::Pid pid = 0;
   std::unique_ptr<runtime::js::JsProcess> process;  // set once started, right after the response
   std::shared_ptr<StdinDevice> stdin_device;        // the process's descriptor 0
+  std::shared_ptr<OutputBudget> output_budget;      // capturedOutputLimitBytes
+  std::unique_ptr<TerminalSession> terminal;        // set by Execute when a terminal was opened
   bool exited = false;                              // guarded by Execution::mutex_
 };
 
@@ -63,7 +81,11 @@ class Execution::Host : public runtime::js::GuestHost {
         processes_(execution.children_.bind(running_->pid)) {}
 
   ErrorOr<void> write_output(runtime::js::OutputStream stream, std::string_view bytes) override {
-    execution_.emit_output(running_->process_id, stream, bytes);
+    if (running_->terminal) {
+      return running_->terminal->write_output(stream == runtime::js::OutputStream::kStderr ? 2 : 1, bytes);
+    }
+    execution_.emit_output(running_->process_id, running_->output_budget, stream, bytes,
+                           [this] { return execution_.has_exited(running_->pid); });
     return {};
   }
 
@@ -81,6 +103,8 @@ class Execution::Host : public runtime::js::GuestHost {
         status.kind == runtime::js::ExitKind::kSignaled || status.kind == runtime::js::ExitKind::kHeapLimit;
     [[maybe_unused]] auto recorded =
         execution_.kernel_.exit_process(running_->pid, status.code, killed ? status.signal : 0);
+    // Everything it wrote to its terminal reaches the host before the exit event.
+    if (running_->terminal) running_->terminal->finish();
     {
       std::lock_guard lock(execution_.mutex_);
       running_->exited = true;
@@ -103,7 +127,12 @@ constexpr uint64_t kMaxOutputEventBytes = wire::kMaxFrameBytes - 64 * 1024;
 
 // A write larger than limits.jsRuntime.eventPayloadLimitBytes becomes several events in order (the
 // reference ends the process instead), so no single frame outgrows the limit or the wire's 16 MiB.
-void Execution::emit_output(const std::string& process_id, runtime::js::OutputStream stream, std::string_view bytes) {
+// Each chunk first takes its size from the process's output budget, given back when its frame is
+// written: a writer faster than the host waits here (a guest in its write call, a terminal's pump
+// with the terminal's buffer filling behind it).
+void Execution::emit_output(const std::string& process_id, const std::shared_ptr<OutputBudget>& budget,
+                            runtime::js::OutputStream stream, std::string_view bytes,
+                            const std::function<bool()>& ended) {
   const size_t chunk_limit = static_cast<size_t>(
       std::clamp<uint64_t>(vm_.config().limits.js_runtime.event_payload_limit_bytes, 1, kMaxOutputEventBytes));
   const wire::StreamChannel channel =
@@ -111,9 +140,22 @@ void Execution::emit_output(const std::string& process_id, runtime::js::OutputSt
   do {
     const std::string_view chunk = bytes.substr(0, chunk_limit);
     bytes.remove_prefix(chunk.size());
-    events_.emit(wire::ProcessOutputEvent{
-        .process_id = process_id, .channel = channel, .chunk = wire::Bytes(chunk.begin(), chunk.end())});
+    if (!budget->acquire(chunk.size(), ended)) return;
+    // The release keeps the budget alive until the frame is written, whatever happens to the process.
+    events_.emit_tracked(
+        wire::ProcessOutputEvent{
+            .process_id = process_id, .channel = channel, .chunk = wire::Bytes(chunk.begin(), chunk.end())},
+        [budget, size = chunk.size()] { budget->release(size); });
   } while (!bytes.empty());
+}
+
+bool Execution::has_exited(kernel::Pid pid) {
+  ErrorOr<kernel::ProcessInfo> info = kernel_.process_info(pid);
+  return !info || info->status == kernel::ProcessStatus::Exited;
+}
+
+void Execution::cancel_output_if_exited(Running& running) {
+  if (has_exited(running.pid)) running.output_budget->cancel();
 }
 
 namespace {
@@ -249,6 +291,7 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
 
   auto running = std::make_shared<Running>();
   running->process_id = request.process_id;
+  running->output_budget = std::make_shared<OutputBudget>(vm_.config().limits.js_runtime.captured_output_limit_bytes);
   auto driver = std::make_shared<JsProcessDriver>();
   kernel::SpawnRequest spawn;
   spawn.process_id = request.process_id;
@@ -260,9 +303,15 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   spawn.driver = driver;
   // Descriptors 0/1/2: stdin fed by WriteStdin, output in order with process.stdout/stderr.
   running->stdin_device = std::make_shared<StdinDevice>();
-  auto output = [this, id = request.process_id](runtime::js::OutputStream stream) {
-    return std::make_shared<OutputDevice>(
-        [this, id, stream](std::string_view bytes) { emit_output(id, stream, bytes); });
+  // The devices may outlive this Running (a child inherits them): they hold what they use.
+  auto output = [this, id = request.process_id, budget = running->output_budget,
+                 running = std::weak_ptr<Running>(running)](runtime::js::OutputStream stream) {
+    return std::make_shared<OutputDevice>([this, id, budget, running, stream](std::string_view bytes) {
+      emit_output(id, budget, stream, bytes, [this, running] {
+        auto alive = running.lock();
+        return !alive || has_exited(alive->pid);
+      });
+    });
   };
   spawn.stdio = {running->stdin_device, output(runtime::js::OutputStream::kStdout),
                  output(runtime::js::OutputStream::kStderr)};
@@ -271,6 +320,21 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   if (!engine) return reject("execution_error", engine.error().message);
   running->pid = TRY_KERNEL(kernel_.spawn(spawn));
   options.pid = running->pid;
+  if (auto size = pending_terminals_.find(request.process_id); size != pending_terminals_.end()) {
+    // The session, and so its pump, ends before the Running that owns it.
+    auto terminal = TerminalSession::attach(
+        kernel_, running->pid, size->second, [this, running = running.get()](std::string_view bytes) {
+          // After the process exited its terminal output still flows; only disposal drops it.
+          emit_output(running->process_id, running->output_budget, runtime::js::OutputStream::kStdout, bytes,
+                      [this] { return kernel_.is_shut_down(); });
+        });
+    if (!terminal) {
+      [[maybe_unused]] auto killed = kernel_.kill(0, running->pid, SIGKILL);
+      return kernel_error(terminal.error());
+    }
+    running->terminal = std::move(*terminal);
+    pending_terminals_.erase(size);
+  }
 
   {
     std::lock_guard lock(mutex_);
@@ -293,19 +357,56 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
 
 Handled<wire::StdinWrittenResponse> Execution::write_stdin(const wire::WriteStdinRequest& request) {
   Running* running = TRY_HANDLED(active(request.process_id));
+  uint64_t accepted = request.chunk.size();
   if (running->process) {
     std::string_view bytes(reinterpret_cast<const char*>(request.chunk.data()), request.chunk.size());
-    auto written = running->process->write_stdin(bytes);
-    if (!written) return kernel_error(written.error());
+    if (running->terminal) {
+      accepted = TRY_KERNEL(running->terminal->write_input(bytes, *running->process));
+    } else {
+      auto written = running->process->write_stdin(bytes);
+      if (!written) return kernel_error(written.error());
+    }
   }
-  return wire::StdinWrittenResponse{.process_id = request.process_id, .accepted_bytes = request.chunk.size()};
+  return wire::StdinWrittenResponse{.process_id = request.process_id, .accepted_bytes = accepted};
 }
 
 Handled<wire::StdinClosedResponse> Execution::close_stdin(const wire::CloseStdinRequest& request) {
   Running* running = TRY_HANDLED(active(request.process_id));
-  if (running->process) [[maybe_unused]]
-    auto closed = running->process->close_stdin();
+  if (running->process && running->terminal) {
+    running->terminal->close_input(*running->process);
+  } else if (running->process) {
+    [[maybe_unused]] auto closed = running->process->close_stdin();
+  }
   return wire::StdinClosedResponse{.process_id = request.process_id};
+}
+
+Handled<void> Execution::open_terminal(const std::string& process_id, kernel::WindowSize size) {
+  if (process_id.empty()) return invalid_state("a terminal needs a non-empty process id");
+  {
+    std::lock_guard lock(mutex_);
+    auto found = processes_.find(process_id);
+    if (found != processes_.end() && !found->second->exited) {
+      return invalid_state("VM " + vm_.id() + " already has an active process with id " + process_id +
+                           "; open its terminal before Execute");
+    }
+  }
+  const uint64_t pending = pending_terminals_.size() - (pending_terminals_.contains(process_id) ? 1 : 0);
+  if (kernel_.usage().ptys + pending >= kernel_.limits().max_ptys) {
+    return kernel_error(Error::from_errno(EAGAIN, "maximum PTY count reached"));
+  }
+  pending_terminals_[process_id] = size;
+  return {};
+}
+
+Handled<void> Execution::resize_terminal(const std::string& process_id, kernel::WindowSize size) {
+  if (auto pending = pending_terminals_.find(process_id); pending != pending_terminals_.end()) {
+    pending->second = size;
+    return {};
+  }
+  Running* running = TRY_HANDLED(active(process_id));
+  if (!running->terminal) return invalid_state("process " + process_id + " does not run on a terminal");
+  TRY_KERNEL(running->terminal->resize(size));
+  return {};
 }
 
 Handled<wire::ProcessKilledResponse> Execution::kill(const wire::KillProcessRequest& request) {
@@ -313,6 +414,7 @@ Handled<wire::ProcessKilledResponse> Execution::kill(const wire::KillProcessRequ
   if (!signal) return invalid_state("unsupported kill_process signal " + request.signal);
   Running* running = TRY_HANDLED(active(request.process_id));
   if (running->process) signal_js_process(kernel_, running->pid, *running->process, *signal);
+  cancel_output_if_exited(*running);
   return wire::ProcessKilledResponse{.process_id = request.process_id};
 }
 
@@ -364,7 +466,10 @@ std::vector<wire::EventPayload> Execution::terminate_all() {
       return true;
     });
   }
-  for (auto& process : running) process->process->terminate();  // a no-op for those that exited
+  for (auto& process : running) {
+    process->output_budget->cancel();  // a writer waiting for the host gives up
+    process->process->terminate();     // a no-op for those that exited
+  }
   // Before waiting: wakes threads blocked in the kernel (a parent waiting for its child) and ends
   // every child process.
   kernel_.shutdown();

@@ -1,7 +1,9 @@
 // Guest processes of one VM as the wire sees them (spec/protocol.md s3.11-3.14): Execute,
 // WriteStdin, CloseStdin, KillProcess and GetProcessSnapshot over the VM's process kernel and the
 // JavaScript engine. Output and exit events are emitted asynchronously, from the guest's own
-// thread, through an EventRouter that keeps them after the response that caused them.
+// thread, through an EventRouter that keeps them after the response that caused them. Each
+// process's output waits for the host once capturedOutputLimitBytes of it are held (OutputBudget);
+// a process may run on a PTY (TerminalSession, opened by the terminal extension before Execute).
 // Thread-safety: public methods are called by the dispatcher; guest threads call back into the
 // router and the kernel, each guarded by its own mutex.
 #pragma once
@@ -23,6 +25,7 @@
 
 namespace se::service {
 
+class OutputBudget;
 class Vm;
 
 // Receives frames produced outside request handling (process output and exits).
@@ -30,6 +33,12 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual void send(const std::vector<wire::ProtocolFrame>& frames) = 0;
+  // Like send; `written` runs once the frame reached the host (or was dropped), so a producer can
+  // account for the bytes the sink holds on its behalf.
+  virtual void send_tracked(wire::ProtocolFrame frame, std::function<void()> written) {
+    send({std::move(frame)});
+    written();
+  }
 };
 
 // Routes a VM's asynchronous events: to the sink normally, or into a buffer while a request that
@@ -38,6 +47,8 @@ class EventRouter {
  public:
   EventRouter(FrameSink* sink, wire::OwnershipScope vm_scope) : sink_(sink), vm_scope_(std::move(vm_scope)) {}
   void emit(wire::EventPayload event);
+  // `written` runs once the event's frame is written (at once when it is captured).
+  void emit_tracked(wire::EventPayload event, std::function<void()> written);
   void begin_capture();
   std::vector<wire::EventPayload> end_capture();
 
@@ -61,6 +72,13 @@ class Execution {
   Handled<wire::ProcessKilledResponse> kill(const wire::KillProcessRequest& request);
   wire::ProcessSnapshotResponse snapshot();
   uint64_t zombie_timer_count() { return kernel_.zombie_timer_count(); }
+
+  // The terminal extension (docs/terminal-extension.md). open_terminal: the process `process_id`,
+  // not yet started, will run on a PTY of `size` (EAGAIN "maximum PTY count reached" when the
+  // VM's PTYs, counting other pending opens, are at maxPtys). resize_terminal: of a pending or
+  // running terminal process.
+  Handled<void> open_terminal(const std::string& process_id, kernel::WindowSize size);
+  Handled<void> resize_terminal(const std::string& process_id, kernel::WindowSize size);
   // The VM's /proc and /dev (kernel/special/special_files.h says how to route paths to it). Call it
   // without holding the VM lock.
   kernel::special::SpecialFiles& special_files() { return *special_files_; }
@@ -73,8 +91,14 @@ class Execution {
   class Host;
 
   Handled<Running*> active(const std::string& process_id);
-  // A ProcessOutputEvent, from the guest's thread (process.stdout or descriptors 1/2).
-  void emit_output(const std::string& process_id, runtime::js::OutputStream stream, std::string_view bytes);
+  // ProcessOutputEvents, from the guest's thread (process.stdout or descriptors 1/2) or a terminal's
+  // pump; waits while the process's held output is at capturedOutputLimitBytes. `ended` says the
+  // writer is gone (its output is then dropped).
+  void emit_output(const std::string& process_id, const std::shared_ptr<OutputBudget>& budget,
+                   runtime::js::OutputStream stream, std::string_view bytes, const std::function<bool()>& ended);
+  // Ends the waits of a process's writers once it has exited (killed, disposed).
+  void cancel_output_if_exited(Running& running);
+  bool has_exited(kernel::Pid pid);
 
   Vm& vm_;
   EventRouter events_;
@@ -86,6 +110,8 @@ class Execution {
   std::mutex mutex_;         // guards processes_ and every Running::exited
   std::condition_variable exited_;
   std::map<std::string, std::shared_ptr<Running>> processes_;
+  // Terminal sizes opened for processes not yet executed (dispatcher only).
+  std::map<std::string, kernel::WindowSize> pending_terminals_;
 };
 
 }  // namespace se::service

@@ -1,6 +1,10 @@
 #include "service/guest_system.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <utility>
 
@@ -19,6 +23,7 @@ constexpr uint32_t kDefaultDirectoryMode = 0755;
 constexpr uint32_t kAccessExecute = 1;  // X_OK
 constexpr uint32_t kModeCharacterDevice = 0020000;
 constexpr uint32_t kModeFifo = 0010000;
+constexpr uint32_t kModeSocket = 0140000;
 
 bool is_missing(const Error& error) {
   return error.errno_code == ENOENT;
@@ -400,6 +405,9 @@ ErrorOr<std::string> KernelGuestSystem::read(int fd, size_t length, std::optiona
   // A read may return fewer bytes than asked; asking for at most maxPreadBytes keeps a large
   // buffer from failing with EINVAL.
   const size_t bounded = static_cast<size_t>(std::min<uint64_t>(length, kernel_.limits().max_pread_bytes));
+  // Descriptor 0 with a stdin device: the runtime's stdin buffer, which a child's stdin pump fills
+  // from its pipe (a direct read would race the pump for the bytes).
+  if (fd == 0 && !position && stdin_) return stdin_->read(bounded);
   if (position) return kernel_.pread(pid_, fd, bounded, *position);
   return kernel_.read(pid_, fd, bounded);
 }
@@ -422,6 +430,12 @@ ErrorOr<kernel::FileStat> KernelGuestSystem::fstat(int fd) {
     case kernel::FileKind::PipeWriteEnd: {
       kernel::FileStat stat;
       stat.mode = kModeFifo | 0600;
+      stat.nlink = 1;
+      return stat;
+    }
+    case kernel::FileKind::Socket: {
+      kernel::FileStat stat;
+      stat.mode = kModeSocket | 0777;
       stat.nlink = 1;
       return stat;
     }
@@ -460,6 +474,190 @@ ErrorOr<void> KernelGuestSystem::chdir(std::string_view path) {
 
 void KernelGuestSystem::attach_stdin(std::shared_ptr<runtime::js::StdinSource> source) {
   if (stdin_) stdin_->attach(std::move(source));
+}
+
+// --- sockets -------------------------------------------------------------------------------------
+// Guest networking is VM-internal: every socket is a kernel socket and only loopback is reachable.
+// Listen hosts follow spec/kernel.md s9.5 (loopback or unspecified), with network.listen on
+// tcp://{loopback subject}:{port} and the VM's listen port policy; connects ask network.http on
+// tcp://{host as given}:{port}, and a host outside loopback fails before anything is routed.
+
+namespace {
+
+using runtime::js::GuestSocketAddress;
+using runtime::js::GuestSocketKind;
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// The kernel's loopback text for `host` when it names loopback (127/8, ::1, an IPv4-mapped
+// loopback, localhost), the unspecified address (Linux connects those to loopback too), or nullopt.
+std::optional<std::string> loopback_target(const std::string& host, bool ipv6_socket) {
+  if (host.empty() || ascii_iequals(host, "localhost")) return std::string(ipv6_socket ? "::1" : "127.0.0.1");
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(&v4.s_addr);
+    if (v4.s_addr == 0) return std::string("127.0.0.1");
+    if (bytes[0] != 127) return std::nullopt;
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &v4, text, sizeof text);
+    return std::string(text);
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6) || IN6_IS_ADDR_UNSPECIFIED(&v6)) return std::string("::1");
+    if (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127) return std::string("127.0.0.1");
+  }
+  return std::nullopt;
+}
+
+Error not_loopback(const std::string& host) {
+  return Error::from_errno(ENETUNREACH,
+                           "guest networking is VM-internal loopback only; " + host + " is not a loopback address");
+}
+
+kernel::net::SocketAddress kernel_address(const GuestSocketAddress& address) {
+  return kernel::net::SocketAddress{address.host, address.port, address.path};
+}
+
+GuestSocketAddress guest_address(const kernel::net::SocketAddress& address) {
+  return GuestSocketAddress{address.host, address.port, address.path};
+}
+
+}  // namespace
+
+ErrorOr<int> KernelGuestSystem::socket_open(GuestSocketKind kind) {
+  using kernel::net::SocketDomain;
+  using kernel::net::SocketType;
+  SocketDomain domain = SocketDomain::Inet;
+  SocketType type = SocketType::Stream;
+  switch (kind) {
+    case GuestSocketKind::kTcp4:
+      break;
+    case GuestSocketKind::kTcp6:
+      domain = SocketDomain::Inet6;
+      break;
+    case GuestSocketKind::kUnix:
+      domain = SocketDomain::Unix;
+      break;
+    case GuestSocketKind::kUdp4:
+      type = SocketType::Datagram;
+      break;
+    case GuestSocketKind::kUdp6:
+      domain = SocketDomain::Inet6;
+      type = SocketType::Datagram;
+      break;
+  }
+  return kernel_.socket(pid_, domain, type, kernel::kOpenNonBlock | kernel::kOpenCloseOnExec);
+}
+
+ErrorOr<GuestSocketAddress> KernelGuestSystem::socket_listen(int fd, const GuestSocketAddress& address,
+                                                             uint32_t backlog) {
+  kernel::net::SocketInfo info = TRY(kernel_.socket_info(pid_, fd));
+  GuestSocketAddress bound = address;
+  if (info.domain != kernel::net::SocketDomain::Unix) {
+    // The host the socket binds and the loopback subject the policy names (s9.5).
+    std::string subject;
+    if (address.host.empty() || address.host == "127.0.0.1" || ascii_iequals(address.host, "localhost")) {
+      bound.host = subject = "127.0.0.1";
+    } else if (address.host == "::1") {
+      subject = "::1";
+    } else if (address.host == "0.0.0.0") {
+      subject = "127.0.0.1";
+    } else if (address.host == "::") {
+      subject = "::1";
+    } else {
+      return fail(EACCES, "TCP listeners must bind to loopback or unspecified addresses, got " + address.host);
+    }
+    const std::string resource = "tcp://" + subject + ":" + std::to_string(address.port);
+    kernel::PermissionDecision decision =
+        vm_.permissions().check(config::PermissionDomain::Network, "listen", resource);
+    if (!decision.allowed) return fail(EACCES, "permission denied, listen '" + resource + "': " + decision.reason);
+    if (address.port != 0) {
+      const config::ListenConfig policy = vm_.config().listen.value_or(config::ListenConfig{});
+      if (!policy.allow_privileged && address.port < 1024) {
+        return fail(EACCES, "privileged listen port " + std::to_string(address.port) +
+                                " requires network.listen.allow_privileged=true");
+      }
+      if (address.port < policy.port_min || address.port > policy.port_max) {
+        return fail(EACCES, "listen port " + std::to_string(address.port) + " is outside the allowed range " +
+                                std::to_string(policy.port_min) + "-" + std::to_string(policy.port_max));
+      }
+    }
+  }
+  bound = guest_address(TRY(kernel_.socket_bind(pid_, fd, kernel_address(bound))));
+  TRY(kernel_.socket_listen(pid_, fd, backlog));
+  return bound;
+}
+
+ErrorOr<GuestSocketAddress> KernelGuestSystem::socket_bind(int fd, const GuestSocketAddress& address) {
+  kernel::net::SocketInfo info = TRY(kernel_.socket_info(pid_, fd));
+  const bool ipv6 = info.domain == kernel::net::SocketDomain::Inet6;
+  GuestSocketAddress bound = address;
+  if (address.host.empty()) {
+    bound.host = ipv6 ? "::" : "0.0.0.0";
+  } else if (ascii_iequals(address.host, "localhost")) {
+    bound.host = ipv6 ? "::1" : "127.0.0.1";
+  } else if (address.host != (ipv6 ? "::" : "0.0.0.0") && address.host != (ipv6 ? "::1" : "127.0.0.1")) {
+    return fail(EADDRNOTAVAIL, "UDP sockets bind to loopback or unspecified addresses only, got " + address.host);
+  }
+  return guest_address(TRY(kernel_.socket_bind(pid_, fd, kernel_address(bound))));
+}
+
+ErrorOr<void> KernelGuestSystem::socket_connect(int fd, const GuestSocketAddress& target) {
+  kernel::net::SocketInfo info = TRY(kernel_.socket_info(pid_, fd));
+  if (info.domain == kernel::net::SocketDomain::Unix) return kernel_.socket_connect(pid_, fd, kernel_address(target));
+  const std::string resource = "tcp://" + target.host + ":" + std::to_string(target.port);
+  kernel::PermissionDecision decision = vm_.permissions().check(config::PermissionDomain::Network, "http", resource);
+  if (!decision.allowed) return fail(EACCES, "permission denied, connect '" + resource + "': " + decision.reason);
+  std::optional<std::string> host = loopback_target(target.host, info.domain == kernel::net::SocketDomain::Inet6);
+  if (!host) return fail(not_loopback(target.host));
+  return kernel_.socket_connect(pid_, fd, kernel::net::SocketAddress{*host, target.port, {}});
+}
+
+ErrorOr<int> KernelGuestSystem::socket_accept(int fd) {
+  return kernel_.socket_accept(pid_, fd, kernel::kOpenNonBlock | kernel::kOpenCloseOnExec);
+}
+
+ErrorOr<std::string> KernelGuestSystem::socket_read(int fd, size_t max_bytes) {
+  TRY(kernel_.socket_info(pid_, fd));  // ENOTSOCK for any other descriptor
+  return kernel_.read(pid_, fd, max_bytes);
+}
+
+ErrorOr<size_t> KernelGuestSystem::socket_write(int fd, std::string_view data) {
+  TRY(kernel_.socket_info(pid_, fd));
+  return kernel_.write(pid_, fd, data);
+}
+
+ErrorOr<void> KernelGuestSystem::socket_shutdown_write(int fd) {
+  return kernel_.socket_shutdown(pid_, fd, kernel::net::ShutdownHow::Write);
+}
+
+ErrorOr<void> KernelGuestSystem::socket_send(int fd, std::string_view data, const GuestSocketAddress& target) {
+  kernel::net::SocketInfo info = TRY(kernel_.socket_info(pid_, fd));
+  std::optional<std::string> host = loopback_target(target.host, info.domain == kernel::net::SocketDomain::Inet6);
+  if (!host) return fail(not_loopback(target.host));
+  return kernel_.socket_send_to(pid_, fd, data, kernel::net::SocketAddress{*host, target.port, {}});
+}
+
+ErrorOr<runtime::js::GuestDatagram> KernelGuestSystem::socket_receive(int fd, size_t max_bytes) {
+  kernel::net::Datagram datagram = TRY(kernel_.socket_recv_from(pid_, fd, max_bytes));
+  return runtime::js::GuestDatagram{std::move(datagram.data), guest_address(datagram.from)};
+}
+
+ErrorOr<runtime::js::GuestSocketInfo> KernelGuestSystem::socket_info(int fd) {
+  kernel::net::SocketInfo info = TRY(kernel_.socket_info(pid_, fd));
+  runtime::js::GuestSocketInfo result;
+  if (info.local) result.local = guest_address(*info.local);
+  if (info.peer) result.peer = guest_address(*info.peer);
+  return result;
+}
+
+ErrorOr<void> KernelGuestSystem::socket_watch(bool watching) {
+  return kernel_.set_io_watch(pid_, watching, kernel::IoWatchClient::Sockets);
 }
 
 }  // namespace se::service

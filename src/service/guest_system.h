@@ -101,6 +101,28 @@ class KernelGuestSystem final : public runtime::js::GuestSystem {
   ErrorOr<void> chdir(std::string_view path) override;
   void attach_stdin(std::shared_ptr<runtime::js::StdinSource> source) override;
 
+  // Sockets (guest_system.cc, "sockets" block): loopback-only policy, then the process kernel.
+  ErrorOr<int> socket_open(runtime::js::GuestSocketKind kind) override;
+  ErrorOr<runtime::js::GuestSocketAddress> socket_listen(int fd, const runtime::js::GuestSocketAddress& address,
+                                                         uint32_t backlog) override;
+  ErrorOr<runtime::js::GuestSocketAddress> socket_bind(int fd, const runtime::js::GuestSocketAddress& address) override;
+  ErrorOr<void> socket_connect(int fd, const runtime::js::GuestSocketAddress& target) override;
+  ErrorOr<int> socket_accept(int fd) override;
+  ErrorOr<std::string> socket_read(int fd, size_t max_bytes) override;
+  ErrorOr<size_t> socket_write(int fd, std::string_view data) override;
+  ErrorOr<void> socket_shutdown_write(int fd) override;
+  ErrorOr<void> socket_send(int fd, std::string_view data, const runtime::js::GuestSocketAddress& target) override;
+  ErrorOr<runtime::js::GuestDatagram> socket_receive(int fd, size_t max_bytes) override;
+  ErrorOr<runtime::js::GuestSocketInfo> socket_info(int fd) override;
+  ErrorOr<void> socket_watch(bool watching) override;
+
+  // Terminals (guest_terminal.cc).
+  ErrorOr<bool> isatty(int fd) override;
+  ErrorOr<runtime::js::GuestWindowSize> window_size(int fd) override;
+  ErrorOr<void> set_raw_mode(int fd, bool raw) override;
+  ErrorOr<void> catch_signal(int signal, bool caught) override;
+  void take_delivered_signals() override;
+
  private:
   // The process's umask (applied to the modes of files and directories it creates).
   uint32_t umask();

@@ -1,5 +1,6 @@
 #include "service/service.h"
 
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -7,6 +8,8 @@
 #include "config/create_vm_config.h"
 #include "service/filesystem_call.h"
 #include "service/layer_requests.h"
+#include "service/mount_requests.h"
+#include "service/terminal_extension.h"
 #include "service/wire_mapping.h"
 #include "wire/frame.h"
 
@@ -128,7 +131,11 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
                              std::is_same_v<Payload, wire::PersistenceFlushRequest>) {
           return reject("unsupported_direction", kUnsupportedDirection);
         } else if constexpr (std::is_same_v<Payload, wire::ExtEnvelope>) {
-          return reject("unknown_extension", "no extension registered for namespace " + payload.namespace_);
+          if (payload.namespace_ != kTerminalExtensionNamespace) {
+            return reject("unknown_extension", "no extension registered for namespace " + payload.namespace_);
+          }
+          Vm* vm = TRY_HANDLED(require_vm(scope));
+          return respond(TRY_HANDLED(handle_terminal_extension(*vm->execution, payload)));
         } else {
           Vm* vm = TRY_HANDLED(require_vm(scope));
           if constexpr (std::is_same_v<Payload, wire::DisposeVmRequest>) {
@@ -296,18 +303,19 @@ Handled<Service::HandlerOutput> Service::dispose_vm(Vm& vm) {
 }
 
 Handled<Service::HandlerOutput> Service::configure_vm(Vm& vm, const wire::ConfigureVmRequest& request) {
-  if (!request.mounts.empty()) {
-    return reject("unsupported", "ConfigureVm mounts are not supported by this sidecar yet");
-  }
+  std::optional<config::PermissionsPolicy> policy;
   if (request.permissions) {
-    config::PermissionsPolicy policy = policy_from_wire(*request.permissions);
-    if (auto problem = config::validate_permissions_policy(policy)) return invalid_state(*problem);
-    vm.permissions().set_policy(std::move(policy));
+    policy = policy_from_wire(*request.permissions);
+    if (auto problem = config::validate_permissions_policy(*policy)) return invalid_state(*problem);
   }
+  // Mounts are the client's configuration, applied without policy checks; a failure keeps the
+  // previous policy (spec/protocol.md s3.6 step 8).
+  const uint32_t applied_mounts = TRY_HANDLED(replace_mounts(vm, request.mounts, request.module_access_cwd));
+  if (policy) vm.permissions().set_policy(std::move(*policy));
   vm.command_permissions = request.command_permissions;
   vm.configured_loopback_exempt_ports = request.loopback_exempt_ports;
   HandlerOutput output;
-  output.response = wire::VmConfiguredResponse{.applied_mounts = 0,
+  output.response = wire::VmConfiguredResponse{.applied_mounts = applied_mounts,
                                                .applied_software = static_cast<uint32_t>(request.software.size())};
   return output;
 }

@@ -1,8 +1,8 @@
 // Loads the JavaScript engine module (runtime/js/engine_module.h) on a background thread started
-// at construction: the dynamic loader spends tens of milliseconds of CPU relocating libnode (V8),
-// and the sidecar answers Authenticate, OpenSession and CreateVm meanwhile. The first request that
-// needs the engine waits for the load to finish. A failed load is an error value every engine()
-// call returns; the rest of the sidecar keeps working.
+// at construction: the dynamic loader spends milliseconds of CPU relocating libnode (V8), even
+// pre-bound (cmake/engine_prebind.cmake), and the sidecar answers Authenticate, OpenSession and
+// CreateVm meanwhile. The first request that needs the engine waits for the load to finish. A
+// failed load is an error value every engine() call returns; the rest of the sidecar keeps working.
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 

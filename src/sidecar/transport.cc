@@ -6,10 +6,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <span>
 #include <string>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace se::sidecar {
 namespace {
@@ -104,14 +106,16 @@ const char* frame_kind_name(const wire::ProtocolFrame& frame) {
 
 }  // namespace
 
-FrameWriter::FrameWriter(int fd, size_t max_pending_frames)
-    : fd_(fd), max_pending_frames_(max_pending_frames), thread_([this] { run(); }) {}
+FrameWriter::FrameWriter(int fd, size_t max_pending_frames, uint64_t max_held_bytes)
+    : fd_(fd), max_pending_frames_(max_pending_frames), max_held_bytes_(max_held_bytes), thread_([this] { run(); }) {}
 
 FrameWriter::~FrameWriter() {
   close();
 }
 
-void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
+namespace {
+
+wire::Bytes encode_frames(const std::vector<wire::ProtocolFrame>& frames) {
   wire::Bytes batch;
   for (const auto& frame : frames) {
     const size_t start = batch.size();
@@ -123,23 +127,66 @@ void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
       batch.resize(start);
     }
   }
-  if (batch.empty()) return;
+  return batch;
+}
+
+}  // namespace
+
+void FrameWriter::send(const std::vector<wire::ProtocolFrame>& frames) {
+  enqueue(Batch{.bytes = encode_frames(frames), .written = {}});
+}
+
+void FrameWriter::send_tracked(wire::ProtocolFrame frame, std::function<void()> written) {
+  std::vector<wire::ProtocolFrame> frames;
+  frames.push_back(std::move(frame));
+  enqueue(Batch{.bytes = encode_frames(frames), .written = std::move(written)});
+}
+
+void FrameWriter::notify_written(std::vector<std::function<void()>>& callbacks) {
+  for (auto& callback : callbacks) callback();
+  callbacks.clear();
+}
+
+void FrameWriter::enqueue(Batch batch) {
+  std::vector<std::function<void()>> done;
+  if (batch.written) done.push_back(std::move(batch.written));
+  if (batch.bytes.empty()) return notify_written(done);
+  const uint64_t size = batch.bytes.size();
   std::unique_lock lock(mutex_);
   if (pending_.empty() && !writing_ && !broken_) {
     // Fast path: nothing is queued or being written, so the caller writes itself and saves the
     // hand-off to the writer thread (one wake-up per request). Order is kept by `writing_`.
     writing_ = true;
+    held_bytes_ += size;
     lock.unlock();
-    const bool ok = write_all(batch);
+    const bool ok = write_all(batch.bytes);
     lock.lock();
     writing_ = false;
-    if (!ok) mark_broken();
+    held_bytes_ -= size;
+    if (!ok) {
+      auto dropped = mark_broken();
+      done.insert(done.end(), std::make_move_iterator(dropped.begin()), std::make_move_iterator(dropped.end()));
+    }
     // The writer thread may be waiting for this write to finish (queued frames, or close()).
     if (!pending_.empty() || closing_) not_empty_.notify_one();
-    return;
+    lock.unlock();
+    not_full_.notify_all();
+    return notify_written(done);
   }
-  not_full_.wait(lock, [&] { return pending_.size() < max_pending_frames_ || broken_; });
-  if (broken_) return;
+  if (held_bytes_ >= max_held_bytes_ && !reported_full_) {
+    reported_full_ = true;
+    log_error("the host is not reading stdout: " + std::to_string(held_bytes_) +
+              " bytes of frames are waiting (limit kMaxHeldOutputBytes = " + std::to_string(max_held_bytes_) +
+              "); producers wait until it reads");
+  }
+  not_full_.wait(lock,
+                 [&] { return (pending_.size() < max_pending_frames_ && held_bytes_ < max_held_bytes_) || broken_; });
+  if (broken_) {
+    lock.unlock();
+    return notify_written(done);
+  }
+  held_bytes_ += size;
+  batch.written = done.empty() ? std::function<void()>() : std::move(done.front());
   pending_.push_back(std::move(batch));
   lock.unlock();
   not_empty_.notify_one();
@@ -159,10 +206,16 @@ bool FrameWriter::write_all(const wire::Bytes& bytes) {
   return true;
 }
 
-void FrameWriter::mark_broken() {
+std::vector<std::function<void()>> FrameWriter::mark_broken() {
   broken_ = true;
+  std::vector<std::function<void()>> dropped;
+  for (auto& batch : pending_) {
+    held_bytes_ -= batch.bytes.size();
+    if (batch.written) dropped.push_back(std::move(batch.written));
+  }
   pending_.clear();
   not_full_.notify_all();
+  return dropped;
 }
 
 void FrameWriter::close() {
@@ -175,9 +228,8 @@ void FrameWriter::close() {
 }
 
 void FrameWriter::run() {
-  wire::Bytes batch;
   for (;;) {
-    std::deque<wire::Bytes> taken;
+    std::deque<Batch> taken;
     {
       std::unique_lock lock(mutex_);
       not_empty_.wait(lock, [&] { return (!pending_.empty() && !writing_) || (closing_ && !writing_); });
@@ -186,12 +238,35 @@ void FrameWriter::run() {
       writing_ = true;
     }
     not_full_.notify_all();
-    batch.clear();
-    for (const auto& bytes : taken) batch.insert(batch.end(), bytes.begin(), bytes.end());
-    const bool ok = write_all(batch);
-    std::lock_guard lock(mutex_);
-    writing_ = false;
-    if (!ok) mark_broken();
+    uint64_t size = 0;
+    bool ok = true;
+    if (taken.size() == 1) {
+      size = taken.front().bytes.size();
+      ok = write_all(taken.front().bytes);
+    } else {
+      // One write(2) for everything queued; a fresh buffer, so a burst's size is not kept.
+      wire::Bytes joined;
+      for (const auto& batch : taken) size += batch.bytes.size();
+      joined.reserve(size);
+      for (const auto& batch : taken) joined.insert(joined.end(), batch.bytes.begin(), batch.bytes.end());
+      ok = write_all(joined);
+    }
+    std::vector<std::function<void()>> done;
+    for (auto& batch : taken) {
+      if (batch.written) done.push_back(std::move(batch.written));
+    }
+    taken.clear();
+    {
+      std::lock_guard lock(mutex_);
+      writing_ = false;
+      held_bytes_ -= size;
+      if (!ok) {
+        auto dropped = mark_broken();
+        done.insert(done.end(), std::make_move_iterator(dropped.begin()), std::make_move_iterator(dropped.end()));
+      }
+    }
+    not_full_.notify_all();
+    notify_written(done);
   }
 }
 

@@ -8,7 +8,10 @@
 // RejectedResponse{unsupported} is reported as not implemented rather than compared.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <tuple>
+#include <vector>
 
 #include "sidecar_fixture.h"
 
@@ -450,6 +453,88 @@ TEST(Differential, HandshakeOwnershipAndLifecycle) {
     s.send("read after dispose", kVm, read);
     s.send("dispose vm-1 again", kVm, dispose);
     s.send("dispose vm-2", client::vm_scope("conn-1", "session-1", "vm-2"), dispose);
+  });
+}
+
+wire::ConfigureVmRequest configure_mounts(std::vector<std::tuple<std::string, std::string, std::string, bool>> mounts) {
+  wire::ConfigureVmRequest request;
+  for (auto& [guest_path, plugin, config, read_only] : mounts) {
+    wire::MountDescriptor descriptor;
+    descriptor.guest_path = guest_path;
+    descriptor.read_only = read_only;
+    descriptor.plugin.id = plugin;
+    descriptor.plugin.config = config;
+    request.mounts.push_back(std::move(descriptor));
+  }
+  return request;
+}
+
+// ConfigureVm mounts seen through the host filesystem API: memory and host_dir mounts, EXDEV
+// across mounts, EROFS on read-only mounts, symlink escapes and plugin errors. The host directory
+// is rebuilt before each run so both sidecars start from the same host state.
+TEST(Differential, Mounts) {
+  TempDir host_base;
+  const std::string host = host_base.path() + "/host";
+  compare([&host](Session& s) {
+    std::filesystem::remove_all(host);
+    std::filesystem::create_directories(host + "/sub");
+    std::ofstream(host + "/hello.txt") << "from the host";
+    std::ofstream(host + "/sub/inner.txt") << "inner";
+    std::filesystem::create_symlink("..", host + "/up");
+    std::filesystem::create_symlink("hello.txt", host + "/inside");
+    const std::string rw = "{\"hostPath\":\"" + host + "\"}";
+    const std::string ro = "{\"hostPath\":\"" + host + "\",\"readOnly\":true}";
+    const std::string file_config = "{\"hostPath\":\"" + host + "/hello.txt\"}";
+
+    open_vm(s, kAllowAll);
+    s.send("configure mounts", kVm,
+           configure_mounts({{"/scratch", "memory", "null", false},
+                             {"/mnt/host", "host_dir", rw, false},
+                             {"/mnt/ro", "host_dir", rw, true},
+                             {"/mnt/ro-config", "host_dir", ro, false}}));
+    run_fs(s, {
+                  fs(Op::WRITE_FILE, "/scratch/a.txt", content("scratch")),
+                  fs(Op::READ_FILE, "/scratch/a.txt"),
+                  fs(Op::READ_DIR, "/scratch"),
+                  fs(Op::STAT, "/scratch/a.txt"),
+                  fs(Op::READ_DIR, "/mnt"),
+                  fs(Op::READ_FILE, "/mnt/host/hello.txt"),
+                  fs(Op::READ_FILE, "/mnt/host/inside"),
+                  fs(Op::READ_FILE, "/mnt/host/sub/inner.txt"),
+                  fs(Op::WRITE_FILE, "/mnt/host/new.txt", content("new")),
+                  fs(Op::READ_DIR, "/mnt/host"),
+                  fs(Op::EXISTS, "/mnt/host/new.txt"),
+                  fs(Op::REALPATH, "/mnt/host/inside"),
+                  fs(Op::RENAME, "/scratch/a.txt", destination("/mnt/host/a.txt")),
+                  fs(Op::LINK, "/scratch/a.txt", destination("/mnt/host/l.txt")),
+                  fs(Op::RENAME, "/mnt/host/new.txt", destination("/mnt/host/renamed.txt")),
+                  fs(Op::READ_FILE, "/mnt/ro/renamed.txt"),
+                  fs(Op::WRITE_FILE, "/mnt/ro/x.txt", content("x")),
+                  fs(Op::WRITE_FILE, "/mnt/ro-config/x.txt", content("x")),
+                  fs(Op::MKDIR, "/mnt/ro/d"),
+                  fs(Op::REMOVE_FILE, "/mnt/ro/hello.txt"),
+                  fs(Op::RENAME, "/mnt/ro/hello.txt", destination("/mnt/ro/moved.txt")),
+                  fs(Op::READ_FILE, "/mnt/host/up/host/hello.txt"),
+                  fs(Op::READ_FILE, "/mnt/host/missing.txt"),
+              });
+    // Not compared: what the root shows at an unmounted path (the reference's shadow-directory sync
+    // copies mounted files into the root) and the wording of JSON syntax errors (serde's).
+    s.send("reconfigure without mounts", kVm, configure_mounts({}));
+    s.send("unknown plugin", kVm, configure_mounts({{"/x", "no-such-plugin", "{}", false}}));
+    s.send("host_dir root is a file", kVm, configure_mounts({{"/x", "host_dir", file_config, false}}));
+    s.send("mount over root", kVm, configure_mounts({{"/", "memory", "null", false}}));
+  });
+}
+
+// ConfigureVm mounts are the client's configuration, applied under a temporary allow-all policy:
+// a policy denying fs.mount_sensitive does not stop a mount under /etc (both sidecars accept it).
+TEST(Differential, MountSensitivePaths) {
+  compare([](Session& s) {
+    open_vm(s,
+            R"({"permissions": {"fs": {"default": "allow", "rules": [
+                 {"mode": "deny", "operations": ["mount_sensitive"], "paths": ["/**"]}]}}})");
+    s.send("mount under /etc", kVm, configure_mounts({{"/etc/extra", "memory", "null", false}}));
+    s.send("mount elsewhere", kVm, configure_mounts({{"/data", "memory", "null", false}}));
   });
 }
 

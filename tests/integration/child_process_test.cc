@@ -242,21 +242,21 @@ console.log('never');
   EXPECT_EQ(vm_.lifecycle.back(), wire::VmLifecycleState::DISPOSED);
 }
 
-TEST_F(ChildProcessTest, UnknownCommandsAndShellSyntaxFailLikeMissingPrograms) {
+TEST_F(ChildProcessTest, UnknownCommandsFailLikeMissingPrograms) {
   auto result = run_script("p", R"js(
 const { spawn, exec, execSync, spawnSync } = require('child_process');
 spawn('no-such-tool', ['x']).on('error', (error) => console.log('error', error.message, error.code, error.syscall))
   .on('close', (code) => console.log('close', code));
 console.log(spawnSync('no-such-tool').error.message);
-try { execSync('node -e 1 | cat'); } catch (error) { console.log(error.message); }
-exec('echo $HOME', (error) => console.log('exec', error.code));
+try { execSync('node -e 1 | no-such-tool', { stdio: 'pipe' }); } catch (error) { console.log(error.status, JSON.stringify(error.stderr.toString())); }
+exec('no-such-tool x', (error, stdout, stderr) => console.log('exec', error.code, JSON.stringify(stderr)));
 )js");
   EXPECT_EQ(result.stdout_bytes,
             "spawnSync no-such-tool ENOENT\n"
-            "shell-mode child_process command requires /bin/sh, which is not installed in this VM: node -e 1 | cat\n"
+            "127 \"sh: 1: no-such-tool: not found\\n\"\n"
             "error spawn no-such-tool ENOENT ENOENT spawn no-such-tool\n"
             "close -2\n"
-            "exec ENOENT\n");
+            "exec 127 \"sh: 1: no-such-tool: not found\\n\"\n");
 }
 
 TEST_F(ChildProcessTest, PolicyDenialIsEacces) {
@@ -312,11 +312,138 @@ const { execFileSync } = require('child_process');
 const out = execFileSync('node', ['-e', `
 const fs = require('fs');
 const argv = fs.readFileSync('/proc/self/cmdline', 'utf8').split('\\0').filter(Boolean);
-console.log(argv[0], argv[1], fs.readlinkSync('/proc/self').endsWith('/' + process.pid), fs.readFileSync('/dev/null').length);
+console.log(argv[0], argv[1], fs.readlinkSync('/proc/self').split('/').pop() === String(process.pid), fs.readFileSync('/dev/null').length);
 `], { encoding: 'utf8' });
 process.stdout.write(out);
 )js");
   EXPECT_EQ(result.stdout_bytes, "node -e true 0\n") << result.stderr_bytes;
+}
+
+TEST_F(ChildProcessTest, TheShellOptionAndExecRunTheVmShell) {
+  auto result = run_script("p", R"js(
+const { spawn, exec, execSync, spawnSync } = require('child_process');
+console.log(execSync('echo hi | node -e "process.stdin.pipe(process.stdout)"').toString().trim());
+console.log(execSync('echo $X && exit 0', { env: { ...process.env, X: 'from env' }, encoding: 'utf8' }).trim());
+console.log('status', spawnSync('exit 5', { shell: true }).status);
+const child = spawn('echo', ['$0', '"quoted  arg"'], { shell: true });
+child.stdout.on('data', (chunk) => process.stdout.write(`spawn ${chunk}`));
+child.on('close', (code) => {
+  console.log('close', code, child.spawnfile, JSON.stringify(child.spawnargs));
+  exec('node -e "process.exit(2)" || echo recovered $?', (error, stdout) => console.log('exec', error, stdout.trim()));
+});
+)js");
+  EXPECT_EQ(result.stdout_bytes,
+            "hi\nfrom env\nstatus 5\nspawn sh quoted  arg\n"
+            "close 0 /bin/sh [\"/bin/sh\",\"-c\",\"echo $0 \\\"quoted  arg\\\"\"]\nexec null recovered 2\n")
+      << result.stderr_bytes;
+}
+
+TEST_F(ChildProcessTest, CommandsAreLookedUpOnPath) {
+  auto result = run_script("p", R"js(
+const fs = require('fs');
+const { spawnSync, spawn } = require('child_process');
+fs.mkdirSync('/usr/local/bin', { recursive: true });
+fs.mkdirSync('/opt/tools', { recursive: true });
+fs.writeFileSync('/usr/local/bin/hello', '#!/usr/bin/env node\nconsole.log("hello", process.argv.slice(2).join(","))\n', { mode: 0o755 });
+fs.writeFileSync('/opt/tools/shtool', '#!/bin/sh\necho "shtool $1"\n', { mode: 0o755 });
+fs.writeFileSync('/opt/tools/noexec', '#!/usr/bin/env node\nconsole.log("ran")\n', { mode: 0o644 });
+console.log(spawnSync('hello', ['a', 'b']).stdout.toString().trim());
+console.log(spawnSync('shtool', ['x'], { env: { PATH: '/opt/tools' } }).stdout.toString().trim());
+const missing = spawnSync('hello', ['c'], { env: { PATH: '/opt/tools' } }).error;
+console.log(missing.code, missing.path, JSON.stringify(missing.spawnargs));
+console.log(spawnSync('noexec', [], { env: { PATH: '/opt/tools' } }).error.code);
+spawn('nope', ['z']).on('error', (e) => console.log('async', e.message, e.code, e.errno, e.path, JSON.stringify(e.spawnargs)));
+)js");
+  EXPECT_EQ(result.stdout_bytes,
+            "hello a,b\nshtool x\nENOENT hello [\"c\"]\nEACCES\nasync spawn nope ENOENT ENOENT -2 nope [\"z\"]\n")
+      << result.stderr_bytes;
+}
+
+TEST_F(ChildProcessTest, ProcessKillSignalsAnotherProcessOfTheVm) {
+  // The killer is a sibling of its target: both are children of this script.
+  auto result = run_script("p", R"js(
+const { spawn } = require('child_process');
+function target(code, then) {
+  const child = spawn('node', ['-e', code]);
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+    if (out === 'ready\n') spawn('node', ['-e', 'process.kill(Number(process.argv[1]), "SIGTERM")', String(child.pid)]);
+  });
+  child.on('close', (exitCode, signal) => then(exitCode, signal, out));
+}
+target('process.on("SIGTERM", () => { console.log("handler ran"); process.exit(0); }); console.log("ready"); setInterval(() => {}, 1000);',
+       (code, signal, out) => {
+  console.log('with handler', code, signal, JSON.stringify(out));
+  target('console.log("ready"); setInterval(() => {}, 1000);', (code2, signal2) => {
+    console.log('without handler', code2, signal2);
+    console.log('self exists', process.kill(process.pid, 0));
+    try { process.kill(999999, 0); } catch (e) { console.log(e.message, e.code, e.errno, e.syscall); }
+    try { process.kill(999999, 'SIGTERM'); } catch (e) { console.log(e.code); }
+  });
+});
+)js");
+  EXPECT_EQ(result.stdout_bytes,
+            "with handler 0 null \"ready\\nhandler ran\\n\"\nwithout handler null SIGTERM\nself exists true\n"
+            "kill ESRCH ESRCH -3 kill\nESRCH\n")
+      << result.stderr_bytes;
+}
+
+TEST_F(ChildProcessTest, AChildReadsItsPipedStdinThroughDescriptorZero) {
+  auto result = run_script("p", R"js(
+const { execFileSync } = require('child_process');
+process.stdout.write(execFileSync('node', ['-e', `
+const fs = require('fs');
+const head = Buffer.alloc(3);
+const count = fs.readSync(0, head);
+console.log(count, head.toString(), JSON.stringify(fs.readFileSync(0, 'utf8')));
+`], { input: 'abcdef\n', encoding: 'utf8' }));
+process.stdout.write(execFileSync('node', ['-e', 'console.log(JSON.stringify(require("fs").readFileSync("/dev/stdin", "utf8")))'],
+                                  { input: 'by name' }));
+)js");
+  EXPECT_EQ(result.stdout_bytes, "3 abc \"def\\n\"\n\"by name\"\n") << result.stderr_bytes;
+}
+
+TEST_F(ChildProcessTest, ForkExchangesMessagesOverItsChannel) {
+  write("/workspace/worker.js", R"js(
+console.log('worker args', process.argv.slice(2).join(','), process.connected, process.env.NODE_CHANNEL_FD);
+process.on('message', (message) => {
+  if (message.stop) {
+    process.send({ bye: true }, () => process.disconnect());
+    return;
+  }
+  process.send({ doubled: message.n * 2, text: `${message.text}!` });
+});
+)js");
+  auto result = run_script("p", R"js(
+const { fork } = require('child_process');
+const child = fork('/workspace/worker.js', ['a', 'b']);
+const seen = [];
+child.on('message', (message) => {
+  seen.push(JSON.stringify(message));
+  if (message.doubled === 4) child.send({ stop: true });
+});
+child.on('disconnect', () => seen.push('disconnect'));
+child.on('exit', (code) => setTimeout(() => console.log(seen.join(' '), 'exit', code, child.connected), 10));
+child.send({ n: 1, text: 'héllo' });
+child.send({ n: 2, text: 'two' });
+try { fork('/workspace/worker.js', { serialization: 'advanced' }); } catch (e) { console.log(e.code); }
+)js");
+  EXPECT_EQ(
+      result.stdout_bytes,
+      "ERR_NOT_IMPLEMENTED\nworker args a,b true undefined\n"
+      "{\"doubled\":2,\"text\":\"héllo!\"} {\"doubled\":4,\"text\":\"two!\"} {\"bye\":true} disconnect exit 0 false\n")
+      << result.stderr_bytes;
+}
+
+TEST_F(ChildProcessTest, AForkedChildWithoutListenersEndsByItself) {
+  write("/workspace/quiet.js", "process.send('hello from quiet');\n");
+  auto result = run_script("p", R"js(
+const child = require('child_process').fork('/workspace/quiet.js', { silent: true });
+child.on('message', (message) => console.log('message', message));
+child.on('exit', (code) => console.log('exit', code));
+)js");
+  EXPECT_EQ(result.stdout_bytes, "message hello from quiet\nexit 0\n") << result.stderr_bytes;
 }
 
 }  // namespace

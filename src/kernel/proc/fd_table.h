@@ -40,7 +40,7 @@ inline constexpr int kSeekSet = 0;
 inline constexpr int kSeekCur = 1;
 inline constexpr int kSeekEnd = 2;
 
-enum class FileKind { RegularFile, Directory, PipeReadEnd, PipeWriteEnd, PtyMaster, PtySlave, Device };
+enum class FileKind { RegularFile, Directory, PipeReadEnd, PipeWriteEnd, PtyMaster, PtySlave, Device, Socket };
 
 struct Pipe;
 struct Pty;
@@ -50,10 +50,11 @@ struct OpenFileDescription {
   FileKind kind = FileKind::RegularFile;
   uint32_t status_flags = 0;  // access mode | O_APPEND | O_NONBLOCK
   uint64_t offset = 0;        // regular files and directories
-  std::string path;           // backend path, "pipe:[id]", "/dev/ptmx", "/dev/pts/N" or a device path
+  std::string path;           // backend path, "pipe:[id]", "socket:[id]", "/dev/ptmx", "/dev/pts/N" or a device path
   std::shared_ptr<Pipe> pipe;
   std::shared_ptr<Pty> pty;
   std::shared_ptr<CharacterDevice> device;  // Device; null behaves like /dev/null
+  uint64_t socket_id = 0;                   // Socket: its id in the kernel's SocketTable
   uint32_t references = 0;                  // descriptors in every table plus host handles
 
   uint32_t access_mode() const { return status_flags & kOpenAccessMask; }

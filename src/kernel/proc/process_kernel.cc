@@ -170,11 +170,11 @@ void ProcessKernel::wake_waiters_of(Pid pid) {
 void ProcessKernel::notify_readiness() {
   ++readiness_generation_;
   readiness_changed_.notify_all();
-  for (const auto& [pid, driver] : io_watchers_) {
+  for (const auto& [pid, watcher] : io_watchers_) {
     const bool pending = std::any_of(notices_.begin(), notices_.end(), [&](const Notice& notice) {
       return notice.kind == Notice::Kind::IoReady && notice.pid == pid;
     });
-    if (!pending) notices_.push_back(Notice{driver, pid, 0, Notice::Kind::IoReady});
+    if (!pending) notices_.push_back(Notice{watcher.driver, pid, 0, Notice::Kind::IoReady});
   }
 }
 
@@ -275,6 +275,7 @@ void ProcessKernel::retain(OpenFileDescription& description) {
     case FileKind::RegularFile:
     case FileKind::Directory:
     case FileKind::Device:
+    case FileKind::Socket:
       break;
   }
 }
@@ -289,6 +290,10 @@ void ProcessKernel::release(OpenFileDescription& description) {
     case FileKind::PtyMaster:
     case FileKind::PtySlave:
       close_pty_end(*description.pty, description.kind == FileKind::PtyMaster);
+      break;
+    case FileKind::Socket:
+      sockets_.close(description.socket_id);
+      notify_readiness();
       break;
     case FileKind::RegularFile:
     case FileKind::Directory:

@@ -32,6 +32,7 @@
 
 #include "base/error.h"
 #include "config/limits.h"
+#include "kernel/net/socket_table.h"
 #include "kernel/proc/fd_table.h"
 #include "kernel/proc/file_backend.h"
 #include "kernel/proc/pid.h"
@@ -156,6 +157,10 @@ struct HostTerminal {
   std::string slave_path;
 };
 
+// Who wants io_ready() notices for a process (set_io_watch): each client switches its own
+// interest, and the process is watched while any client wants it.
+enum class IoWatchClient : uint8_t { ChildProcesses = 1, Sockets = 2 };
+
 struct ResourceUsage {
   uint64_t processes = 0, running = 0, stopped = 0, zombies = 0;
   uint64_t open_fds = 0, pipes = 0, ptys = 0;
@@ -265,7 +270,32 @@ class ProcessKernel {
   // While on, the process's driver gets io_ready() after every readiness change (how an event loop
   // that sleeps outside the kernel learns that a non-blocking read or write may now progress).
   // ESRCH for an unknown or exited process.
-  ErrorOr<void> set_io_watch(Pid pid, bool watching);
+  ErrorOr<void> set_io_watch(Pid pid, bool watching, IoWatchClient client = IoWatchClient::ChildProcesses);
+
+  // --- sockets (process_kernel_sockets.cc; the state machine is net::SocketTable) ---
+  // A socket is an open file description (FileKind::Socket, path "socket:[id]"): it counts toward
+  // maxOpenFds, is inherited and duplicated like a pipe, and closes with its last descriptor, so a
+  // process's exit closes its sockets and their peers see end of file. read()/write() on it are
+  // the stream's data (blocking unless O_NONBLOCK); poll() reports its readiness, and every change
+  // wakes pollers and io watchers. Errors are those of net::SocketTable plus EBADF, ENOTSOCK
+  // "descriptor N is not a socket", EMFILE/ENFILE.
+  // socket(2); `flags` takes O_NONBLOCK and O_CLOEXEC.
+  ErrorOr<int> socket(Pid pid, net::SocketDomain domain, net::SocketType type, uint32_t flags = 0);
+  // bind(2): Inet/Inet6 by host and port (0: an ephemeral port), Unix by path. Returns the bound address.
+  ErrorOr<net::SocketAddress> socket_bind(Pid pid, int fd, net::SocketAddress address);
+  ErrorOr<void> socket_listen(Pid pid, int fd, uint32_t backlog);
+  // Completes at once (loopback): the accepted end waits in the listener's queue.
+  ErrorOr<void> socket_connect(Pid pid, int fd, const net::SocketAddress& target);
+  // accept4(2): never blocks (EAGAIN when nothing is pending); descriptor capacity is checked
+  // before a connection is taken, so EMFILE leaves it queued.
+  ErrorOr<int> socket_accept(Pid pid, int fd, uint32_t flags = 0);
+  ErrorOr<void> socket_shutdown(Pid pid, int fd, net::ShutdownHow how);
+  ErrorOr<void> socket_send_to(Pid pid, int fd, std::string_view data, const net::SocketAddress& target);
+  // Never blocks: EAGAIN when no datagram is queued.
+  ErrorOr<net::Datagram> socket_recv_from(Pid pid, int fd, size_t max_bytes);
+  ErrorOr<void> socket_set_option(Pid pid, int fd, net::SocketOption option, bool value);
+  ErrorOr<net::SocketInfo> socket_info(Pid pid, int fd);
+  net::SocketUsage socket_usage() const;
 
   // --- pipes (process_kernel_pipes.cc) ---
   // pipe2(2) with O_NONBLOCK / O_CLOEXEC. EAGAIN "maximum pipe count reached" (maxPipes).
@@ -400,6 +430,13 @@ class ProcessKernel {
   HostHandle add_host_end(DescriptionPtr description);
   ErrorOr<DescriptionPtr> host_description(HostHandle handle);
 
+  // process_kernel_sockets.cc
+  ErrorOr<uint64_t> socket_of(Pid pid, int fd);  // the socket id behind a descriptor
+  ErrorOr<std::string> socket_read(OpenFileDescription& description, Guard& guard, Pid pid, size_t max_bytes,
+                                   Deadline deadline, bool nonblocking);
+  ErrorOr<size_t> socket_write(OpenFileDescription& description, Guard& guard, Pid pid, std::string_view data,
+                               bool nonblocking);
+
   // process_kernel_terminals.cc
   std::shared_ptr<Pty> new_pty();  // the caller checked maxPtys
   DescriptionPtr pty_end_description(const std::shared_ptr<Pty>& pty, bool master, uint32_t flags);
@@ -424,7 +461,11 @@ class ProcessKernel {
   uint64_t process_state_generation_ = 0;
   std::condition_variable readiness_changed_;  // poll
   uint64_t readiness_generation_ = 0;
-  std::map<Pid, std::shared_ptr<ProcessDriver>> io_watchers_;  // set_io_watch
+  struct IoWatcher {
+    std::shared_ptr<ProcessDriver> driver;
+    uint8_t clients = 0;  // IoWatchClient bits
+  };
+  std::map<Pid, IoWatcher> io_watchers_;  // set_io_watch
   std::vector<Notice> notices_;
   uint64_t next_description_id_ = 1;
   uint64_t open_fds_ = 0;       // descriptors in every table
@@ -432,6 +473,7 @@ class ProcessKernel {
   uint64_t next_pipe_id_ = 1;
   std::map<int, std::shared_ptr<Pty>> ptys_;  // by index, while either side is open
   std::map<HostHandle, DescriptionPtr> host_ends_;
+  net::SocketTable sockets_{limits_};
   HostHandle next_host_handle_ = 1;
 };
 

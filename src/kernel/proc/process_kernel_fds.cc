@@ -129,6 +129,8 @@ ErrorOr<std::string> ProcessKernel::read_description(OpenFileDescription& descri
     case FileKind::PtyMaster:
     case FileKind::PtySlave:
       return pty_read(description, guard, pid, max_bytes, deadline, nonblocking);
+    case FileKind::Socket:
+      return socket_read(description, guard, pid, max_bytes, deadline, nonblocking);
     case FileKind::PipeWriteEnd:
     case FileKind::Device:
       break;
@@ -152,6 +154,8 @@ ErrorOr<size_t> ProcessKernel::write_description(OpenFileDescription& descriptio
     case FileKind::PtyMaster:
     case FileKind::PtySlave:
       return pty_write(description, guard, pid, data, nonblocking);
+    case FileKind::Socket:
+      return socket_write(description, guard, pid, data, nonblocking);
     case FileKind::Directory:
     case FileKind::PipeReadEnd:
     case FileKind::Device:
@@ -328,13 +332,15 @@ ErrorOr<std::vector<FdInfo>> ProcessKernel::list_fds(Pid pid) {
   return infos;
 }
 
-ErrorOr<void> ProcessKernel::set_io_watch(Pid pid, bool watching) {
+ErrorOr<void> ProcessKernel::set_io_watch(Pid pid, bool watching, IoWatchClient client) {
   Guard guard(*this);
   Process* process = TRY(live_process(pid));
-  if (watching && process->driver)
-    io_watchers_[pid] = process->driver;
-  else
-    io_watchers_.erase(pid);
+  if (!process->driver) return {};
+  const auto bit = static_cast<uint8_t>(client);
+  IoWatcher& watcher = io_watchers_[pid];
+  watcher.driver = process->driver;
+  watcher.clients = static_cast<uint8_t>(watching ? watcher.clients | bit : watcher.clients & ~bit);
+  if (watcher.clients == 0) io_watchers_.erase(pid);
   return {};
 }
 
@@ -368,6 +374,9 @@ int16_t ProcessKernel::poll_events(const OpenFileDescription& description, int16
       }
       break;
     }
+    case FileKind::Socket:
+      events |= sockets_.poll(description.socket_id, requested);
+      break;
     case FileKind::PtySlave: {
       const Pty& pty = *description.pty;
       if (pty.terminal.input_readable()) events |= kPollIn;

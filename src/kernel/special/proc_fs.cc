@@ -72,6 +72,7 @@ std::string descriptor_target(const FdInfo& info) {
     case FileKind::PipeReadEnd:
     case FileKind::PipeWriteEnd:  // "pipe:[id]"
     case FileKind::PtySlave:      // "/dev/pts/N"
+    case FileKind::Socket:        // "socket:[id]"
       return info.path;
     case FileKind::PtyMaster:
       return "/dev/ptmx";
@@ -166,7 +167,8 @@ ErrorOr<Node> ProcFs::lookup(Pid caller, std::string_view path) const {
   if (first == "self") {
     if (caller == 0 || !kernel_.process_info(caller)) return missing(path);
     if (!below.empty()) return missing(path);  // the resolver follows "self" before looking below it
-    return symlink(NodeRole::ProcSelf, "/proc/self", "/proc/" + std::to_string(caller),
+    // Relative, as Linux has it: readlink("/proc/self") is "42".
+    return symlink(NodeRole::ProcSelf, "/proc/self", std::to_string(caller),
                    0xfffe1000 + static_cast<uint64_t>(caller));
   }
   std::optional<int> pid = parse_decimal(first);

@@ -144,6 +144,10 @@ ErrorOr<SpecialFiles::Resolved> SpecialFiles::resolve(Pid caller, std::string pa
       Node node = std::move(*found);
       if (node.type == NodeType::Symlink && (!last || follow_final)) {
         if (++hops > kMaxSymlinkHops) return vfs::symlink_loop();
+        if (node.role == NodeRole::ProcSelf) {
+          next = vfs::normalize_path("/proc/" + node.target + rest_after(i));  // "/proc/self" -> "42"
+          break;
+        }
         if (node.target.empty() || node.target.front() != '/') {
           // A descriptor without a path (a pipe, a host stream): nothing lies below it.
           if (!last) return vfs::not_a_directory(requested);

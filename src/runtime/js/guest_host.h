@@ -59,6 +59,7 @@ enum class EntryKind {
   kEval,   // `node -e CODE`: a script named [eval]
   kPrint,  // `node -p CODE`: like kEval, then console.log(completion value)
   kStdin,  // `node -`: a script named [stdin], read from stdin until it is closed (`source` unused)
+  kShell,  // the VM's /bin/sh (guest/sh.js), its arguments in argv after argv[0] (`source` unused)
 };
 
 struct ProcessOptions {

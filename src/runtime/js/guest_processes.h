@@ -1,12 +1,11 @@
 // The process operations a JavaScript guest makes on its VM's kernel for child_process
 // (GuestProcesses, reached through GuestHost::processes()): start a guest program as a child
 // process with its stdio wired to pipes, the caller's own descriptors or nothing; wait for children;
-// signal them; poll descriptors; and ask for I/O readiness notices while the event loop sleeps.
-// The pipe ends a spawn hands back are read, written and closed with the GuestSystem descriptor
-// calls. Failures carry the kernel's errno (Error::errno_code): EACCES when the VM's
-// child_process policy forbids the command, ENOENT for an unknown command, EAGAIN at maxProcesses
-// or maxPipes.
-// Thread-safety: one GuestProcesses serves one process and is called from its thread only.
+// signal them; create pipes (a shell's pipelines); poll descriptors; and ask for I/O readiness notices while the event
+// loop sleeps. The pipe ends a spawn hands back are read, written and closed with the GuestSystem descriptor calls.
+// Failures carry the kernel's errno (Error::errno_code): EACCES when the VM's child_process policy forbids the command,
+// ENOENT for an unknown command, EAGAIN at maxProcesses or maxPipes. Thread-safety: one GuestProcesses serves one
+// process and is called from its thread only.
 #pragma once
 
 #include <array>
@@ -39,6 +38,8 @@ struct ChildSpawnOptions {
   std::string cwd;                // absolute
   std::vector<std::pair<std::string, std::string>> env;
   std::array<ChildStdio, 3> stdio;
+  // More descriptors for the child beyond 0-2 (a fork's IPC channel): {child fd, caller's fd}.
+  std::vector<std::pair<int, int>> extra_fds;
 };
 
 struct SpawnedChild {
@@ -70,8 +71,14 @@ class GuestProcesses {
   // `no_hang` is set, or when `timeout` passed first. ECHILD when there is nothing to wait for.
   virtual ErrorOr<std::optional<ChildExit>> wait(int pid, bool no_hang,
                                                  std::optional<std::chrono::milliseconds> timeout) = 0;
-  // kill(2) of a process of this VM; a JavaScript child's listeners see the signal as on Linux.
+  // kill(2) of a process of this VM (pid > 0), this process's group (0), every process (-1) or a
+  // group (< -1); a JavaScript process's listeners see the signal as on Linux. Signal 0 only checks
+  // that the target exists (ESRCH) and may be signalled (EPERM).
   virtual ErrorOr<void> kill(int pid, int signal) = 0;
+  // pipe2(2) with O_CLOEXEC, blocking ends: {read fd, write fd}. The caller ignores SIGPIPE from
+  // then on (like spawn), so a write to a reader that is gone fails with EPIPE. EAGAIN at maxPipes.
+  // `nonblocking` makes both ends non-blocking (an IPC channel both sides read from their loops).
+  virtual ErrorOr<std::array<int, 2>> pipe(bool nonblocking) = 0;
   // poll(2); nullopt timeout waits without limit. Returns how many entries have revents.
   virtual ErrorOr<size_t> poll(std::vector<ChildPoll>& fds, std::optional<std::chrono::milliseconds> timeout) = 0;
   // While on, every readiness change in the VM (data in a pipe, a child's exit) wakes the event

@@ -35,6 +35,10 @@ struct GuestDirEntry {
   GuestEntryType type = GuestEntryType::kUnknown;
 };
 
+struct GuestWindowSize {
+  uint16_t rows = 0, cols = 0;
+};
+
 // The process's buffered stdin as the runtime holds it, for blocking reads of descriptor 0.
 class StdinSource {
  public:
@@ -42,6 +46,25 @@ class StdinSource {
   // Blocks until at least one byte or end of input; returns up to `max_bytes` ("" is end of file).
   // EINTR once the process is ending.
   virtual ErrorOr<std::string> read(size_t max_bytes) = 0;
+};
+
+// --- sockets (net, dgram): VM-internal loopback only ---
+enum class GuestSocketKind : uint8_t { kTcp4, kTcp6, kUnix, kUdp4, kUdp6 };
+
+// An Inet address (`host`, `port`) or a Unix `path` (non-empty exactly for Unix sockets).
+struct GuestSocketAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string path;
+};
+
+struct GuestSocketInfo {
+  std::optional<GuestSocketAddress> local, peer;
+};
+
+struct GuestDatagram {
+  std::string data;
+  GuestSocketAddress from;
 };
 
 class GuestSystem {
@@ -93,6 +116,57 @@ class GuestSystem {
   // The runtime hands over its stdin buffer when the process starts (nullptr when it ends), so
   // reads of descriptor 0 take from the same bytes process.stdin would get.
   virtual void attach_stdin(std::shared_ptr<StdinSource> source) = 0;
+
+  // --- sockets (a socket is a non-blocking, close-on-exec descriptor; close() closes it) ---
+  // Failures carry the kernel's errno: EAGAIN from read/accept/receive means "nothing now" and
+  // from write "no buffer space now" (wait for readiness); EAGAIN from connect/send/socket_open
+  // names the VM limit it hit. A host outside loopback fails (EACCES / ENETUNREACH naming the
+  // policy) without any host socket being touched, and the VM's `network` policy decides listen
+  // (network.listen) and connect (network.http).
+  virtual ErrorOr<int> socket_open(GuestSocketKind kind) = 0;
+  // bind + listen for a stream socket; returns the bound address (port 0: an ephemeral port).
+  virtual ErrorOr<GuestSocketAddress> socket_listen(int fd, const GuestSocketAddress& address, uint32_t backlog) = 0;
+  // bind for a datagram socket.
+  virtual ErrorOr<GuestSocketAddress> socket_bind(int fd, const GuestSocketAddress& address) = 0;
+  virtual ErrorOr<void> socket_connect(int fd, const GuestSocketAddress& target) = 0;
+  virtual ErrorOr<int> socket_accept(int fd) = 0;
+  // "" is end of file.
+  virtual ErrorOr<std::string> socket_read(int fd, size_t max_bytes) = 0;
+  virtual ErrorOr<size_t> socket_write(int fd, std::string_view data) = 0;
+  virtual ErrorOr<void> socket_shutdown_write(int fd) = 0;
+  virtual ErrorOr<void> socket_send(int fd, std::string_view data, const GuestSocketAddress& target) = 0;
+  virtual ErrorOr<GuestDatagram> socket_receive(int fd, size_t max_bytes) = 0;
+  virtual ErrorOr<GuestSocketInfo> socket_info(int fd) = 0;
+  // While on, every readiness change in the VM wakes the event loop (its io-ready event), like
+  // GuestProcesses::set_io_watch, whose interest is kept separately.
+  virtual ErrorOr<void> socket_watch(bool watching) = 0;
+
+  // --- terminals (a host without them answers "not a terminal") ---
+  // isatty(3); EBADF for a descriptor that is not open.
+  virtual ErrorOr<bool> isatty(int fd) {
+    (void)fd;
+    return false;
+  }
+  // TIOCGWINSZ; ENOTTY "not a terminal".
+  virtual ErrorOr<GuestWindowSize> window_size(int fd) {
+    (void)fd;
+    return fail(ENOTTY, "not a terminal");
+  }
+  // Raw (cfmakeraw) or cooked (the default line discipline flags back on) input through tcsetattr.
+  virtual ErrorOr<void> set_raw_mode(int fd, bool raw) {
+    (void)fd;
+    (void)raw;
+    return fail(ENOTTY, "not a terminal");
+  }
+  // Whether the guest listens for `signal`, as the kernel's disposition: signals the kernel raises
+  // itself (^C on a terminal, SIGWINCH, a process group's signals) then reach the handlers.
+  virtual ErrorOr<void> catch_signal(int signal, bool caught) {
+    (void)signal;
+    (void)caught;
+    return {};
+  }
+  // The runtime took the signals the kernel handed over (so blocking calls stop reporting EINTR).
+  virtual void take_delivered_signals() {}
 };
 
 }  // namespace se::runtime::js

@@ -34,6 +34,7 @@
 #include "runtime/js/embedded_scripts.h"
 #include "runtime/js/module_loader.h"
 #include "runtime/js/native_values.h"
+#include "runtime/js/net_natives.h"
 
 namespace se::runtime::js {
 namespace {
@@ -476,6 +477,8 @@ Local<v8::Object> create_native_object(Isolate* isolate, Local<v8::Context> cont
   for (const auto& native : kernel_natives()) install(native);
   for (const auto& native : process_natives()) install(native);
   for (const auto& native : crypto_natives()) install(native);
+  for (const auto& native : net_natives()) install(native);
+  for (const auto& native : tty_natives()) install(native);
   return natives;
 }
 
@@ -486,6 +489,8 @@ const intptr_t* external_references() {
     for (const auto& native : kernel_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
     for (const auto& native : process_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
     for (const auto& native : crypto_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
+    for (const auto& native : net_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
+    for (const auto& native : tty_natives()) refs.push_back(reinterpret_cast<intptr_t>(native.callback));
     // The bootstrap's source strings stay external (shared bytes) in the snapshot and every isolate.
     append_script_references(refs);
     refs.push_back(0);

@@ -60,6 +60,8 @@ struct NativeFunction {
 std::span<const NativeFunction> kernel_natives();
 // The GuestProcesses natives (process_natives.cc), installed and referenced after those.
 std::span<const NativeFunction> process_natives();
+// The terminal natives (tty_natives.cc), installed and referenced after those.
+std::span<const NativeFunction> tty_natives();
 
 // Node's "file:line / source line / ^^^" banner for an error location; empty when V8 has no
 // source position for it.

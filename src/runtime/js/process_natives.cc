@@ -1,6 +1,6 @@
-// The natives behind guest/child_process.js: one thin callback per GuestProcesses call, plus the
-// non-blocking reads and writes of child pipes (GuestSystem descriptor calls that report "would
-// block" as a value instead of an error). A failed call throws an Error carrying `code` ('ENOENT')
+// The natives behind guest/child_process.js and guest/sh.js: one thin callback per GuestProcesses
+// call, plus the non-blocking reads and writes of child pipes (GuestSystem descriptor calls that
+// report "would block" as a value instead of an error). A failed call throws an Error carrying `code` ('ENOENT')
 // and `errno` (negative, as Node reports it), which child_process.js turns into Node's errors.
 // Thread-safety: callbacks run on the isolate's thread.
 #include <v8-array-buffer.h>
@@ -38,6 +38,9 @@ constexpr size_t kMaxReadBytes = 64 * 1024;
 constexpr int kStdioPipe = -1;
 constexpr int kStdioInherit = -2;
 constexpr int kStdioIgnore = -3;
+// childSpawn's extra descriptors: how many, and the highest child descriptor they may name.
+constexpr uint32_t kMaxExtraFds = 8;
+constexpr int kMaxExtraChildFd = 63;
 
 // Throws the kernel's failure as an Error with `code` and a negative `errno`.
 void throw_system_error(Isolate* isolate, const Error& error) {
@@ -110,12 +113,14 @@ std::optional<std::vector<std::string>> strings_arg(const FunctionCallbackInfo<V
   return values;
 }
 
-// childSpawn(command, args, cwd, env [name, value, ...], stdio [3 codes]) -> [pid, fd0, fd1, fd2]
-// A stdio code is a descriptor of the caller, or -1 pipe, -2 inherit, -3 ignore.
+// childSpawn(command, args, cwd, env [name, value, ...], stdio [3 codes], extra?) -> [pid, fd0, fd1,
+// fd2]. A stdio code is a descriptor of the caller, or -1 pipe, -2 inherit, -3 ignore; `extra`
+// (Int32Array [child fd, caller fd, ...]) hands the child more descriptors.
 void child_spawn(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
-  if (info.Length() != 5 || !info[0]->IsString() || !info[2]->IsString() || !info[4]->IsInt32Array()) {
-    return throw_type_error(isolate, "childSpawn(command, args, cwd, env, stdio): bad arguments");
+  if (info.Length() < 5 || info.Length() > 6 || !info[0]->IsString() || !info[2]->IsString() ||
+      !info[4]->IsInt32Array() || (info.Length() == 6 && !info[5]->IsInt32Array())) {
+    return throw_type_error(isolate, "childSpawn(command, args, cwd, env, stdio, extra): bad arguments");
   }
   ChildSpawnOptions options;
   options.command = to_utf8(isolate, info[0].As<v8::String>());
@@ -147,6 +152,21 @@ void child_spawn(const FunctionCallbackInfo<Value>& info) {
         if (codes[i] < 0) return throw_type_error(isolate, "stdio code out of range");
         slot.kind = ChildStdio::Kind::kFd;
         slot.fd = codes[i];
+    }
+  }
+  if (info.Length() == 6) {
+    Local<v8::Int32Array> extra = info[5].As<v8::Int32Array>();
+    if (extra->Length() % 2 != 0 || extra->Length() > 2 * kMaxExtraFds) {
+      return throw_type_error(isolate,
+                              "extra must hold at most " + std::to_string(kMaxExtraFds) + " child fd, caller fd pairs");
+    }
+    std::vector<int32_t> pairs(extra->Length());
+    if (!pairs.empty()) extra->CopyContents(pairs.data(), pairs.size() * sizeof(int32_t));
+    for (size_t i = 0; i < pairs.size(); i += 2) {
+      if (pairs[i] < 3 || pairs[i] > kMaxExtraChildFd || pairs[i + 1] < 0) {
+        return throw_type_error(isolate, "extra child fds must be in [3, " + std::to_string(kMaxExtraChildFd) + "]");
+      }
+      options.extra_fds.emplace_back(pairs[i], pairs[i + 1]);
     }
   }
   GuestProcesses* processes = processes_of(isolate);
@@ -186,7 +206,7 @@ void child_wait(const FunctionCallbackInfo<Value>& info) {
 void child_kill(const FunctionCallbackInfo<Value>& info) {
   Isolate* isolate = info.GetIsolate();
   if (info.Length() != 2) return throw_type_error(isolate, "childKill(pid, signal): two arguments");
-  auto pid = int_arg(info, 0, 1, 2147483647, "pid");
+  auto pid = int_arg(info, 0, -2147483647, 2147483647, "pid");
   if (!pid) return;
   auto signal = int_arg(info, 1, 0, 64, "signal");
   if (!signal) return;
@@ -194,6 +214,21 @@ void child_kill(const FunctionCallbackInfo<Value>& info) {
   if (processes == nullptr) return;
   auto killed = processes->kill(*pid, *signal);
   if (!killed) throw_system_error(isolate, killed.error());
+}
+
+// childPipe(nonblocking) -> [readFd, writeFd]
+void child_pipe(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  if (info.Length() != 1 || !info[0]->IsBoolean()) return throw_type_error(isolate, "childPipe(nonblocking)");
+  GuestProcesses* processes = processes_of(isolate);
+  if (processes == nullptr) return;
+  auto fds = processes->pipe(info[0].As<v8::Boolean>()->Value());
+  if (!fds) return throw_system_error(isolate, fds.error());
+  Local<v8::Context> context = isolate->GetCurrentContext();
+  Local<v8::Array> result = v8::Array::New(isolate, 2);
+  result->Set(context, 0, v8::Integer::New(isolate, (*fds)[0])).Check();
+  result->Set(context, 1, v8::Integer::New(isolate, (*fds)[1])).Check();
+  info.GetReturnValue().Set(result);
 }
 
 // childWatch(watching)
@@ -287,7 +322,7 @@ void child_close(const FunctionCallbackInfo<Value>& info) {
 constexpr NativeFunction kProcessNatives[] = {
     {"childSpawn", child_spawn, 5}, {"childWait", child_wait, 3},   {"childKill", child_kill, 2},
     {"childWatch", child_watch, 1}, {"childPoll", child_poll, 2},   {"childRead", child_read, 1},
-    {"childWrite", child_write, 2}, {"childClose", child_close, 1},
+    {"childWrite", child_write, 2}, {"childClose", child_close, 1}, {"childPipe", child_pipe, 1},
 };
 
 }  // namespace

@@ -254,6 +254,11 @@ ErrorOr<std::string> ProcessRunner::read_stdin_program() {
 }
 
 void ProcessRunner::run_main() {
+  if (options_.entry == EntryKind::kShell) {
+    v8::HandleScope scope(isolate_);
+    call("runShell", {});
+    return;
+  }
   std::string source;
   if (options_.entry == EntryKind::kStdin) {
     ErrorOr<std::string> read = read_stdin_program();

@@ -1,16 +1,19 @@
 'use strict';
-// The child_process builtin: spawn, exec, execFile and their Sync forms over the VM's kernel
+// The child_process builtin: spawn, exec, execFile, their Sync forms and fork over the VM's kernel
 // process table (the GuestProcesses natives, process_natives.cc). A child is another guest program
-// (node FILE, node -e/-p CODE, or a script whose #! line names node) in its own isolate. There is
-// no shell in the VM yet: a command line is split into words (quotes honoured), and one that needs
-// a shell fails.
+// (node FILE, node -e/-p CODE, a script whose #! line names node or sh, a command found on PATH)
+// in its own isolate. The `shell` option and exec/execSync run `/bin/sh -c COMMAND` like Node: the
+// VM's shell (guest/sh.js). A command line that is a plain `node ...` invocation skips the shell
+// and runs node directly (the same result, one process fewer).
 // Asynchronous children: this process's pipe ends are non-blocking. While a child or one of its
 // pipes is live, the process watches the kernel's I/O readiness and its loop calls onIoReady, which
 // reads what is available, writes what is queued and reaps exited children (waitpid WNOHANG),
 // emitting 'exit' and then, once stdout and stderr have closed, 'close' as Node does.
 // The Sync forms block this guest's thread in poll and waitpid.
 
-const { childSpawn, childWait, childKill, childWatch, childPoll, childRead, childWrite, childClose, now } = native;
+const {
+  childSpawn, childWait, childKill, childWatch, childPoll, childRead, childWrite, childClose, childPipe, now,
+} = native;
 const { codedError, invalidArgType, EventEmitter, Buffer } = internal;
 
 const STDIO_PIPE = -1;
@@ -59,7 +62,7 @@ function validateMaxBuffer(maxBuffer) {
   return maxBuffer;
 }
 
-// Characters that mean something to sh outside quotes; a command line using them needs a shell.
+// Characters that mean something to sh outside quotes; a command line using them needs the shell.
 const shellSyntax = new Set(['|', '&', ';', '<', '>', '(', ')', '$', '`', '*', '?', '[', ']', '{', '}', '~', '\\', '\n',
                              '\r']);
 // POSIX special builtins and reserved words: meaningful only to a shell.
@@ -68,7 +71,7 @@ const shellWords = new Set(['.', ':', 'break', 'cd', 'continue', 'eval', 'exec',
                             'in', 'do', 'done', 'while', 'until', 'case', 'esac', '!']);
 
 // The words of a simple command line as sh would split them (blanks separate words, single and
-// double quotes group); undefined when only a shell could run it.
+// double quotes group); undefined when it needs the shell.
 function splitCommand(command) {
   const words = [];
   let word = '';
@@ -98,16 +101,6 @@ function splitCommand(command) {
   if (inWord) words.push(word);
   if (words.length === 0 || shellWords.has(words[0]) || words[0].includes('=')) return undefined;
   return words;
-}
-
-function shellError(command) {
-  const error = new Error(`shell-mode child_process command requires /bin/sh, which is not installed in this VM: ${command}`);
-  internal.definePlain(error, 'errno', -2);
-  internal.definePlain(error, 'code', 'ENOENT');
-  internal.definePlain(error, 'syscall', 'spawn /bin/sh');
-  internal.definePlain(error, 'path', '/bin/sh');
-  internal.definePlain(error, 'spawnargs', ['-c', command]);
-  return error;
 }
 
 // Node's error for a failed spawn: "spawn node ENOENT" with errno, code, syscall, path, spawnargs.
@@ -179,8 +172,7 @@ function resolveCwd(cwd) {
   return internal.kernel.resolvePath(internal.cwd, cwd);
 }
 
-// What spawn and spawnSync run, checked and normalised. `failure` is an error to report the way a
-// failed spawn is reported (a command line that needs a shell).
+// What spawn and spawnSync run, checked and normalised.
 function normalizeSpawnArguments(file, args, options) {
   if (typeof file !== 'string') throw invalidArgType('file', 'of type string', file);
   if (file.length === 0) {
@@ -210,18 +202,18 @@ function normalizeSpawnArguments(file, args, options) {
     const value = env[key];
     if (value !== undefined) envPairs.push(key, String(value));
   }
-  let failure;
   if (options.shell) {
     const command = [file, ...args].join(' ');
-    const words = splitCommand(command);
-    if (words === undefined) {
-      failure = shellError(command);
-    } else {
+    const words = typeof options.shell === 'string' ? undefined : splitCommand(command);
+    if (words !== undefined && (words[0] === 'node' || words[0] === internal.process.execPath)) {
       file = words[0];
       args = words.slice(1);
+    } else {
+      file = typeof options.shell === 'string' ? options.shell : '/bin/sh';
+      args = ['-c', command];
     }
   }
-  return { file, args, cwd: resolveCwd(options.cwd), envPairs, codes, options, failure };
+  return { file, args, cwd: resolveCwd(options.cwd), envPairs, codes, options };
 }
 
 // ---- readiness: pipes and children of the asynchronous API --------------------------------------
@@ -487,13 +479,9 @@ class ChildProcess extends EventEmitter {
     this.#update();
   }
 
-  #start({ file, args, cwd, envPairs, codes, failure }) {
+  #start({ file, args, cwd, envPairs, codes, extraFds }) {
     this.spawnfile = file;
     this.spawnargs = [file, ...args];
-    if (failure !== undefined) {
-      this.#failed(failure, codes);
-      return;
-    }
     // Watch before the child exists: its exit must not slip by unnoticed.
     if (!watching) {
       watching = true;
@@ -501,7 +489,8 @@ class ChildProcess extends EventEmitter {
     }
     let spawned;
     try {
-      spawned = childSpawn(file, args, cwd, envPairs, codes);
+      spawned = extraFds === undefined ? childSpawn(file, args, cwd, envPairs, codes)
+                                       : childSpawn(file, args, cwd, envPairs, codes, extraFds);
     } catch (error) {
       updateWatch();
       if (typeof error?.code !== 'string') throw error;
@@ -785,9 +774,8 @@ function inputBytes(input, encoding) {
 // Runs the child to completion on this thread: feeds `input`, collects stdout/stderr up to
 // maxBuffer each, kills it with killSignal on timeout or overflow. Returns Node's spawnSync result.
 function runSync(normalized, input, maxBuffer, timeout, killSignal) {
-  const { file, args, cwd, envPairs, codes, failure } = normalized;
+  const { file, args, cwd, envPairs, codes } = normalized;
   const failed = (error) => ({ error, status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null });
-  if (failure !== undefined) return failed(failure);
   if (input !== undefined) codes[0] = STDIO_PIPE;
   let spawned;
   try {
@@ -966,9 +954,202 @@ function execSync(command, options) {
   return result.stdout;
 }
 
-function fork() {
-  throw internal.notImplemented('child_process.fork (an IPC channel to the child)');
+// ---- fork: an IPC channel over kernel pipes ----------------------------------------------------
+// Node's channel is one socketpair; here it is two one-way pipes: the child reads what its parent
+// sends on descriptor 3 (NODE_CHANNEL_FD) and writes back on descriptor 4. Both sides' ends are
+// non-blocking and read from the loop's io-ready event. Messages are JSON lines (Node's 'json'
+// serialization). A parent's channel holds its loop while connected; a child's only while it has
+// 'message' listeners, so a child that does not listen can end by itself (as in Node).
+
+const CHANNEL_READ_FD = 3;
+const CHANNEL_WRITE_FD = 4;
+const NEWLINE = 0x0a;
+
+class Channel {
+  #readFd;
+  #writer;
+  #target;
+  #pending = null;  // bytes of an incomplete message
+  #holdsLoop = false;
+
+  constructor(readFd, writeFd, target) {
+    this.#readFd = readFd;
+    this.#target = target;
+    this.#writer = new PipeWriter(writeFd);
+    this.#writer.stream.on('error', () => this.disconnect());
+    internal.definePlain(target, 'connected', true);
+    activeReaders.add(this);
+    updateWatch();
+    // What was sent before this side watched arrives without a readiness change.
+    internal.nextTick(() => guarded(() => this.pump()));
+  }
+
+  ref(wanted) {
+    wanted = wanted && this.#readFd >= 0;
+    if (wanted === this.#holdsLoop) return;
+    this.#holdsLoop = wanted;
+    if (wanted) internal.refHandle();
+    else internal.unrefHandle();
+  }
+
+  // Reads what arrived and emits every complete message.
+  pump() {
+    while (this.#readFd >= 0) {
+      let chunk;
+      try {
+        chunk = childRead(this.#readFd);
+      } catch {
+        this.disconnect();
+        return;
+      }
+      if (chunk === null) return;
+      if (chunk.length === 0) {
+        this.disconnect();
+        return;
+      }
+      let bytes = internal.bufferFromBytes(chunk);
+      if (this.#pending !== null) bytes = Buffer.concat([this.#pending, bytes]);
+      let start = 0;
+      for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+        const line = bytes.toString('utf8', start, end);
+        start = end + 1;
+        let message;
+        try {
+          message = JSON.parse(line);
+        } catch (error) {
+          internal.reportUncaught(error);
+          continue;
+        }
+        guarded(() => this.#target.emit('message', message));
+      }
+      this.#pending = start < bytes.length ? bytes.subarray(start) : null;
+    }
+  }
+
+  send(message, callback) {
+    if (message === undefined) throw codedError(TypeError, 'ERR_MISSING_ARGS', 'The "message" argument must be specified');
+    if (this.#readFd < 0) {
+      const error = codedError(Error, 'ERR_IPC_CHANNEL_CLOSED', 'Channel closed');
+      internal.nextTick(() => {
+        if (typeof callback === 'function') callback(error);
+        else this.#target.emit('error', error);
+      });
+      return false;
+    }
+    this.#writer.stream.write(`${JSON.stringify(message)}\n`, (error) => {
+      if (typeof callback === 'function') callback(error ?? null);
+    });
+    return true;
+  }
+
+  disconnect() {
+    if (this.#readFd < 0) return;
+    const fd = this.#readFd;
+    this.#readFd = -1;
+    activeReaders.delete(this);
+    this.ref(false);
+    updateWatch();
+    try {
+      childClose(fd);
+    } catch {
+      // Already gone with the process.
+    }
+    this.#writer.stream.end();
+    internal.definePlain(this.#target, 'connected', false);
+    internal.nextTick(() => this.#target.emit('disconnect'));
+  }
 }
+
+function defineChannelMethods(target, channel) {
+  internal.defineHidden(target, 'send', (message, handle, options, callback) => {
+    if (typeof handle === 'function') callback = handle;
+    else if (typeof options === 'function') callback = options;
+    return channel.send(message, callback);
+  });
+  internal.defineHidden(target, 'disconnect', () => {
+    if (!target.connected) {
+      throw codedError(Error, 'ERR_IPC_DISCONNECTED', 'IPC channel is already disconnected');
+    }
+    channel.disconnect();
+  });
+}
+
+// fork(modulePath, [args], [options]): `node modulePath args` with a channel. execArgv and
+// execPath options are ignored (there is one engine and no node flags); serialization must be
+// 'json'.
+function fork(modulePath, args, options) {
+  if (typeof modulePath !== 'string' && !(modulePath !== null && typeof modulePath === 'object' &&
+                                          modulePath.protocol === 'file:')) {
+    throw invalidArgType('modulePath', 'of type string or an instance of URL', modulePath);
+  }
+  if (typeof modulePath !== 'string') modulePath = decodeURIComponent(modulePath.pathname);
+  if (args !== undefined && args !== null && !Array.isArray(args)) {
+    if (typeof args !== 'object') throw invalidArgType('args', 'an instance of Array', args);
+    options = args;
+    args = [];
+  }
+  options = { ...options };
+  if (options.serialization !== undefined && options.serialization !== 'json') {
+    throw internal.notImplemented(`child_process.fork serialization '${options.serialization}'`);
+  }
+  let stdio = options.silent ? ['pipe', 'pipe', 'pipe'] : ['inherit', 'inherit', 'inherit'];
+  if (Array.isArray(options.stdio)) stdio = options.stdio.filter((entry) => entry !== 'ipc').slice(0, 3);
+  else if (typeof options.stdio === 'string') stdio = [options.stdio, options.stdio, options.stdio];
+  const env = { ...(options.env ?? internal.process.env), NODE_CHANNEL_FD: String(CHANNEL_READ_FD) };
+  const normalized = normalizeSpawnArguments(internal.process.execPath, [modulePath, ...(args ?? [])],
+                                             { cwd: options.cwd, env, stdio });
+  const toChild = childPipe(true);
+  let fromChild;
+  try {
+    fromChild = childPipe(true);
+  } catch (error) {
+    childClose(toChild[0]);
+    childClose(toChild[1]);
+    throw callError(error, 'pipe');
+  }
+  normalized.extraFds = new Int32Array([CHANNEL_READ_FD, toChild[0], CHANNEL_WRITE_FD, fromChild[1]]);
+  const child = new ChildProcess();
+  startChild(child, normalized);
+  // The child has its own copies now (or failed to start).
+  childClose(toChild[0]);
+  childClose(fromChild[1]);
+  const channel = new Channel(fromChild[0], toChild[1], child);
+  defineChannelMethods(child, channel);
+  channel.ref(child.pid !== undefined);
+  if (child.pid === undefined) channel.disconnect();
+  return child;
+}
+
+// A process started by fork: process.send, process.on('message'), process.connected and
+// process.disconnect over the descriptors its parent handed over. Called at process start.
+internal.startChannel = (env) => {
+  const fd = Number(env.NODE_CHANNEL_FD);
+  delete env.NODE_CHANNEL_FD;
+  if (fd !== CHANNEL_READ_FD) return;
+  const target = internal.process;
+  const channel = new Channel(CHANNEL_READ_FD, CHANNEL_WRITE_FD, target);
+  defineChannelMethods(target, channel);
+  const listening = () => channel.ref(target.listenerCount('message') > 0);
+  target.on('newListener', (event) => {
+    if (event === 'message') internal.nextTick(listening);
+  });
+  target.on('removeListener', (event) => {
+    if (event === 'message') listening();
+  });
+};
+
+// process.kill(pid, signal) of another process of the VM (signal 0: does it exist).
+internal.killProcess = (pid, number) => {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid !== (pid | 0)) {
+    throw invalidArgType('pid', 'of type number', pid);
+  }
+  try {
+    childKill(pid, number);
+  } catch (error) {
+    throw callError(error, 'kill');
+  }
+  return true;
+};
 
 internal.host.onIoReady = onIoReady;
 

@@ -426,6 +426,8 @@ function readAllFromFd(fd) {
   return Buffer.concat(chunks, total);
 }
 
+const stdinPaths = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
 function readFileSync(path, opts) {
   const { encoding, flag } = options(opts, { encoding: null, flag: 'r' });
   if (typeof path === 'number') {
@@ -434,6 +436,8 @@ function readFileSync(path, opts) {
   }
   path = pathArg(path);
   const flags = parseFlags(flag, O_RDONLY);
+  // This process's stdin by name: its bytes, as descriptor 0 gives them (a piped stdin included).
+  if (flags === O_RDONLY && stdinPaths.has(absolute(path))) return encodeResult(readAllFromFd(0), encoding);
   try {
     if (flags === O_RDONLY) {
       if (isUtf8(encoding)) return kernel.readFileUtf8(absolute(path));
@@ -966,35 +970,53 @@ function loadStreams() {
   if (loadStream === undefined) throw notImplemented('fs streams');
   const { Readable, Writable } = loadStream();
 
+  // What both stream kinds share: their descriptor (given, or opened from the path with 'open' and
+  // 'ready' on the next tick, or an error destroying the stream), start position and autoClose.
+  function openStream(stream, path, settings) {
+    stream.path = settings.fd === null ? pathArg(path) : undefined;
+    stream.fd = settings.fd instanceof FileHandle ? settings.fd.fd : settings.fd;
+    stream.flags = settings.flags;
+    stream.mode = settings.mode;
+    stream.start = settings.start;
+    stream.pos = settings.start;
+    stream.autoClose = settings.autoClose;
+    if (stream.start !== undefined) validateInteger(stream.start, 'start', 0);
+    if (stream.fd !== null) return;
+    try {
+      stream.fd = openSync(stream.path, stream.flags, stream.mode);
+    } catch (error) {
+      nextTick(() => stream.destroy(error));
+      return;
+    }
+    nextTick(() => {
+      stream.emit('open', stream.fd);
+      stream.emit('ready');
+    });
+  }
+
+  // _destroy of both: closes an owned descriptor; a close failure is reported unless one came first.
+  function closeStream(stream, error, callback) {
+    if (stream.fd !== null && stream.autoClose) {
+      try {
+        closeSync(stream.fd);
+      } catch (closeError) {
+        error ??= closeError;
+      }
+      stream.fd = null;
+    }
+    callback(error);
+  }
+
   class ReadStream extends Readable {
     constructor(path, opts) {
       const settings = options(opts, { flags: 'r', encoding: null, fd: null, mode: 0o666, autoClose: true,
                                        start: undefined, end: Infinity, highWaterMark: 64 * 1024 });
       super({ highWaterMark: settings.highWaterMark, encoding: settings.encoding ?? undefined,
               emitClose: settings.emitClose ?? true, autoDestroy: settings.autoClose });
-      this.path = settings.fd === null ? pathArg(path) : undefined;
-      this.fd = settings.fd instanceof FileHandle ? settings.fd.fd : settings.fd;
-      this.flags = settings.flags;
-      this.mode = settings.mode;
-      this.start = settings.start;
       this.end = settings.end;
-      this.pos = settings.start;
       this.bytesRead = 0;
-      this.autoClose = settings.autoClose;
-      if (this.start !== undefined) validateInteger(this.start, 'start', 0);
       if (this.end !== Infinity) validateInteger(this.end, 'end', 0);
-      if (this.fd === null) {
-        try {
-          this.fd = openSync(this.path, this.flags, this.mode);
-        } catch (error) {
-          nextTick(() => this.destroy(error));
-          return;
-        }
-        nextTick(() => {
-          this.emit('open', this.fd);
-          this.emit('ready');
-        });
-      }
+      openStream(this, path, settings);
     }
 
     get pending() {
@@ -1022,15 +1044,7 @@ function loadStreams() {
     }
 
     _destroy(error, callback) {
-      if (this.fd !== null && this.autoClose) {
-        try {
-          closeSync(this.fd);
-        } catch (closeError) {
-          error ??= closeError;
-        }
-        this.fd = null;
-      }
-      callback(error);
+      closeStream(this, error, callback);
     }
 
     close(callback) {
@@ -1045,27 +1059,8 @@ function loadStreams() {
                                        start: undefined, highWaterMark: 16 * 1024 });
       super({ highWaterMark: settings.highWaterMark, decodeStrings: true, defaultEncoding: settings.encoding,
               emitClose: settings.emitClose ?? true, autoDestroy: settings.autoClose });
-      this.path = settings.fd === null ? pathArg(path) : undefined;
-      this.fd = settings.fd instanceof FileHandle ? settings.fd.fd : settings.fd;
-      this.flags = settings.flags;
-      this.mode = settings.mode;
-      this.start = settings.start;
-      this.pos = settings.start;
       this.bytesWritten = 0;
-      this.autoClose = settings.autoClose;
-      if (this.start !== undefined) validateInteger(this.start, 'start', 0);
-      if (this.fd === null) {
-        try {
-          this.fd = openSync(this.path, this.flags, this.mode);
-        } catch (error) {
-          nextTick(() => this.destroy(error));
-          return;
-        }
-        nextTick(() => {
-          this.emit('open', this.fd);
-          this.emit('ready');
-        });
-      }
+      openStream(this, path, settings);
     }
 
     get pending() {
@@ -1089,15 +1084,7 @@ function loadStreams() {
     }
 
     _destroy(error, callback) {
-      if (this.fd !== null && this.autoClose) {
-        try {
-          closeSync(this.fd);
-        } catch (closeError) {
-          error ??= closeError;
-        }
-        this.fd = null;
-      }
-      callback(error);
+      closeStream(this, error, callback);
     }
 
     close(callback) {

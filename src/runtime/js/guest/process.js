@@ -5,7 +5,8 @@
 
 const {
   write, exit: nativeExit, setSignalHandled, hrtime: nativeHrtime, now, memoryUsage: nativeMemoryUsage,
-  cpuUsage: nativeCpuUsage, sourceHeader, raiseSignal,
+  cpuUsage: nativeCpuUsage, sourceHeader, raiseSignal, ttyIsatty, ttyWindowSize, ttySetRawMode,
+  catchSignal, takeSignals,
 } = native;
 const { EventEmitter, Buffer, TextDecoder } = internal;
 
@@ -39,7 +40,8 @@ class WriteStream extends EventEmitter {
     } else if (!(chunk instanceof Uint8Array)) {
       throw internal.invalidArgType('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk);
     }
-    write(this.#fd, chunk);
+    if (this.#fd === 1 || this.#fd === 2) write(this.#fd, chunk);
+    else internal.kernel.write(this.#fd, chunk, -1);
     if (typeof callback === 'function') internal.nextTick(callback, null);
     return true;
   }
@@ -227,6 +229,119 @@ class ReadStream extends EventEmitter {
   }
 }
 
+// ---- terminals ---------------------------------------------------------------------------------
+// On a PTY (docs/terminal-extension.md) stdio are terminal streams: isTTY, the window size kept
+// current through SIGWINCH ('resize' on the output streams) and, for input, setRawMode.
+
+const ttyWriteMethods = {
+  __proto__: null,
+  getWindowSize() {
+    return [this.columns, this.rows];
+  },
+  getColorDepth(env = processObject.env) {
+    if (env.NO_COLOR !== undefined || env.TERM === 'dumb') return 1;
+    if (env.COLORTERM === 'truecolor' || env.COLORTERM === '24bit') return 24;
+    return env.TERM?.endsWith('256color') ? 8 : 4;
+  },
+  hasColors(count = 16, env = undefined) {
+    if (typeof count === 'object' && count !== null) [env, count] = [count, 16];
+    return count <= 2 ** this.getColorDepth(env);
+  },
+  cursorTo(x, y, callback) {
+    if (typeof y === 'function') [callback, y] = [y, undefined];
+    return this.write(typeof y === 'number' ? `\x1b[${y + 1};${x + 1}H` : `\x1b[${x + 1}G`, callback);
+  },
+  moveCursor(dx, dy, callback) {
+    let text = '';
+    if (dx < 0) text += `\x1b[${-dx}D`;
+    else if (dx > 0) text += `\x1b[${dx}C`;
+    if (dy < 0) text += `\x1b[${-dy}A`;
+    else if (dy > 0) text += `\x1b[${dy}B`;
+    return this.write(text, callback);
+  },
+  clearLine(dir, callback) {
+    return this.write(dir < 0 ? '\x1b[1K' : dir > 0 ? '\x1b[0K' : '\x1b[2K', callback);
+  },
+  clearScreenDown(callback) {
+    return this.write('\x1b[0J', callback);
+  },
+};
+
+// Reads the window size again; true when it changed.
+function refreshWindowSize(stream, fd) {
+  let columns;
+  let rows;
+  try {
+    [columns, rows] = ttyWindowSize(fd);
+  } catch {
+    return false;  // no longer a terminal (the descriptor was closed or replaced)
+  }
+  if (columns === stream.columns && rows === stream.rows) return false;
+  stream.columns = columns;
+  stream.rows = rows;
+  return true;
+}
+
+function makeTtyWrite(stream, fd) {
+  stream.isTTY = true;
+  for (const name of Object.keys(ttyWriteMethods)) internal.defineHidden(stream, name, ttyWriteMethods[name]);
+  refreshWindowSize(stream, fd);
+  resizeWatchers.push([stream, fd]);
+  watchResize();
+}
+
+function makeTtyRead(stream, fd) {
+  stream.isTTY = true;
+  stream.isRaw = false;
+  internal.defineHidden(stream, 'setRawMode', function setRawMode(flag) {
+    ttySetRawMode(fd, Boolean(flag));
+    this.isRaw = Boolean(flag);
+    return this;
+  });
+}
+
+const resizeWatchers = [];
+let watchingResize = false;
+
+// SIGWINCH is ignored by default; taking it refreshes the terminal streams' sizes.
+function watchResize() {
+  if (watchingResize) return;
+  watchingResize = true;
+  setHandled(signals.SIGWINCH, true);
+}
+
+function onWindowChange() {
+  for (const [stream, fd] of resizeWatchers) {
+    if (refreshWindowSize(stream, fd)) stream.emit('resize');
+  }
+}
+
+// tty.WriteStream / tty.ReadStream exist only over terminals, as uv_tty_init decides in Node.
+function requireTerminal(fd) {
+  if (!Number.isInteger(fd) || fd < 0 || !ttyIsatty(fd)) {
+    throw internal.codedError(Error, 'ERR_TTY_INIT_FAILED', 'TTY initialization failed: uv_tty_init returned EINVAL ' +
+                              '(invalid argument)');
+  }
+}
+
+class TtyWriteStream extends WriteStream {
+  constructor(fd) {
+    requireTerminal(fd);
+    super(fd);
+    makeTtyWrite(this, fd);
+  }
+}
+
+class TtyReadStream extends ReadStream {
+  constructor(fd) {
+    requireTerminal(fd);
+    super();
+    makeTtyRead(this, fd);
+  }
+}
+
+internal.ttyStreams = { __proto__: null, TtyReadStream, TtyWriteStream };
+
 // ---- process -----------------------------------------------------------------------------------
 
 const processObject = new (class process extends EventEmitter {})();
@@ -342,16 +457,23 @@ function signalNumber(signal) {
   return number;
 }
 
+// The runtime decides the disposition of signals from the host; the kernel's copy routes the ones
+// it raises itself (a terminal's ^C and SIGWINCH, signals to a process group) to the handlers.
+function setHandled(number, handled) {
+  setSignalHandled(number, handled);
+  catchSignal(number, handled);
+}
+
 function updateSignalListener(type) {
   const number = signals[type];
   if (number === undefined || number === signals.SIGKILL || number === signals.SIGSTOP) return;
-  setSignalHandled(number, processObject.listenerCount(type) > 0);
+  setHandled(number, processObject.listenerCount(type) > 0 || (number === signals.SIGWINCH && watchingResize));
 }
 
 // 'newListener' fires before the listener is added: the signal counts as handled from now on.
 processObject.on('newListener', (type) => {
   const number = typeof type === 'string' ? signals[type] : undefined;
-  if (number !== undefined && number !== signals.SIGKILL && number !== signals.SIGSTOP) setSignalHandled(number, true);
+  if (number !== undefined && number !== signals.SIGKILL && number !== signals.SIGSTOP) setHandled(number, true);
 });
 processObject.on('removeListener', (type) => {
   if (typeof type === 'string' && signals[type] !== undefined) updateSignalListener(type);
@@ -415,7 +537,8 @@ function emitWarning(warning, type, code) {
 
 function kill(pid, signal = 'SIGTERM') {
   const number = signalNumber(signal);
-  if (Number(pid) !== processObject.pid) throw internal.notImplemented('process.kill() of another process');
+  // Another process of the VM: child_process.js signals it through the kernel.
+  if (Number(pid) !== processObject.pid) return internal.killProcess(pid, number);
   if (number !== 0) raiseSignal(number);
   return true;
 }
@@ -498,10 +621,17 @@ function start(config) {
   };
   for (const name of Object.keys(fields)) internal.definePlain(processObject, name, fields[name]);
   internal.startTimeOrigin(config.timeOrigin);
+  if (ttyIsatty(1)) makeTtyWrite(stdout, 1);
+  if (ttyIsatty(2)) makeTtyWrite(stderr, 2);
+  if (ttyIsatty(0)) makeTtyRead(stdin, 0);
+  // A child started by child_process.fork: its IPC channel (child_process.js).
+  if (env.NODE_CHANNEL_FD !== undefined) internal.startChannel(env);
 }
 
 // Signals with a registered listener arrive here from the host (others never reach JavaScript).
 function onSignal(number) {
+  takeSignals();
+  if (number === signals.SIGWINCH && watchingResize) onWindowChange();
   const name = signalNames[number];
   if (name !== undefined) processObject.emit(name, name, number);
 }
