@@ -72,6 +72,7 @@ class Execution {
   Handled<wire::ProcessKilledResponse> kill(const wire::KillProcessRequest& request);
   wire::ProcessSnapshotResponse snapshot();
   uint64_t zombie_timer_count() { return kernel_.zombie_timer_count(); }
+  std::vector<kernel::ProcessKernel::SocketOwner> socket_owners() const { return kernel_.socket_owners(); }
 
   // The terminal extension (docs/terminal-extension.md). open_terminal: the process `process_id`,
   // not yet started, will run on a PTY of `size` (EAGAIN "maximum PTY count reached" when the

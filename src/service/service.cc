@@ -9,6 +9,7 @@
 #include "service/filesystem_call.h"
 #include "service/layer_requests.h"
 #include "service/mount_requests.h"
+#include "service/socket_queries.h"
 #include "service/terminal_extension.h"
 #include "service/wire_mapping.h"
 #include "wire/frame.h"
@@ -162,10 +163,12 @@ Handled<Service::HandlerOutput> Service::dispatch(const wire::RequestFrame& requ
           } else if constexpr (std::is_same_v<Payload, wire::FindListenerRequest>) {
             std::string resource = payload.path ? "unix://" + *payload.path : socket_resource("tcp", payload);
             TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Network, resource));
-            return respond(wire::ListenerSnapshotResponse{});  // no guest sockets exist yet
+            return respond(
+                wire::ListenerSnapshotResponse{.listener = find_listener(vm->execution->socket_owners(), payload)});
           } else if constexpr (std::is_same_v<Payload, wire::FindBoundUdpRequest>) {
             TRY_HANDLED(require_inspection(*vm, config::PermissionDomain::Network, socket_resource("udp", payload)));
-            return respond(wire::BoundUdpSnapshotResponse{});
+            return respond(
+                wire::BoundUdpSnapshotResponse{.socket = find_bound_udp(vm->execution->socket_owners(), payload)});
           } else if constexpr (std::is_same_v<Payload, wire::GetSignalStateRequest>) {
             // Unknown processes report no handlers (spec/protocol.md s3.16).
             return respond(wire::SignalStateResponse{.process_id = payload.process_id, .handlers = {}});

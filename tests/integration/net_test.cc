@@ -42,6 +42,57 @@ server.listen(0, '127.0.0.1', () => {
 )JS";
 };
 
+// FindListener / FindBoundUdp (spec/protocol.md s3.15) see the guest's sockets while they exist.
+TEST_F(NetTest, TheHostFindsListenersAndBoundUdpSockets) {
+  write("/workspace/serve.js", R"JS(
+const net = require('net');
+const dgram = require('dgram');
+const tcp = net.createServer().listen(4100, '0.0.0.0', () => {
+  const unix = net.createServer().listen('/tmp/app.sock', () => {
+    const udp = dgram.createSocket('udp4');
+    udp.bind(5300, '127.0.0.1', () => {
+      console.log('ready');
+      process.stdin.on('end', () => { tcp.close(); unix.close(); udp.close(); });
+      process.stdin.resume();
+    });
+  });
+});
+)JS");
+  ASSERT_OK(client().execute(vm_, entrypoint("server", "/workspace/serve.js")));
+  ASSERT_EQ(next_output("server"), "ready\n");
+
+  auto listener = [&](std::optional<std::string> host, std::optional<uint16_t> port,
+                      std::optional<std::string> path = std::nullopt) -> std::optional<wire::SocketStateEntry> {
+    auto response = client().find_listener(vm_, wire::FindListenerRequest{.host = host, .port = port, .path = path});
+    EXPECT_TRUE(response.has_value()) << response.error().to_string();
+    return response ? response->listener : std::nullopt;
+  };
+  auto found = listener(std::nullopt, 4100);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->process_id, "server");
+  EXPECT_EQ(found->host, "0.0.0.0");
+  EXPECT_EQ(found->port, 4100);
+  EXPECT_TRUE(listener("127.0.0.1", 4100).has_value());  // a wildcard listener serves loopback
+  EXPECT_TRUE(listener("localhost", std::nullopt).has_value());
+  EXPECT_FALSE(listener(std::nullopt, 4101).has_value());
+  EXPECT_FALSE(listener("10.0.0.1", 4100).has_value());
+  auto unix_socket = listener(std::nullopt, std::nullopt, "/tmp/app.sock");
+  ASSERT_TRUE(unix_socket.has_value());
+  EXPECT_EQ(unix_socket->path, "/tmp/app.sock");
+  EXPECT_FALSE(unix_socket->port.has_value());
+  EXPECT_FALSE(listener(std::nullopt, 5300).has_value());  // the UDP socket is not a listener
+
+  auto udp = ASSERT_OK(client().find_bound_udp(vm_, wire::FindBoundUdpRequest{.host = "0.0.0.0", .port = 5300})).socket;
+  ASSERT_TRUE(udp.has_value());
+  EXPECT_EQ(udp->host, "127.0.0.1");
+  EXPECT_EQ(udp->port, 5300);
+
+  ASSERT_OK(client().close_stdin(vm_, "server"));
+  ASSERT_OK(client().wait_process(vm_, "server", 30s));
+  EXPECT_FALSE(listener(std::nullopt, 4100).has_value());
+  EXPECT_FALSE(ASSERT_OK(client().find_bound_udp(vm_, wire::FindBoundUdpRequest{})).socket.has_value());
+}
+
 TEST_F(NetTest, EchoServerAndClientInOneProcess) {
   auto result = run_file("echo", "/workspace/echo.js", R"JS(
 const net = require('net');

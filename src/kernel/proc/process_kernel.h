@@ -296,6 +296,14 @@ class ProcessKernel {
   ErrorOr<void> socket_set_option(Pid pid, int fd, net::SocketOption option, bool value);
   ErrorOr<net::SocketInfo> socket_info(Pid pid, int fd);
   net::SocketUsage socket_usage() const;
+  // Every socket of a live process, once each (under its lowest pid), for the host's
+  // FindListener / FindBoundUdp queries.
+  struct SocketOwner {
+    Pid pid = 0;
+    std::string process_id;
+    net::SocketInfo socket;
+  };
+  std::vector<SocketOwner> socket_owners() const;
 
   // --- pipes (process_kernel_pipes.cc) ---
   // pipe2(2) with O_NONBLOCK / O_CLOEXEC. EAGAIN "maximum pipe count reached" (maxPipes).

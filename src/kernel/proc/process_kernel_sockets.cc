@@ -3,6 +3,7 @@
 // descriptor, and wakes pollers and io watchers after every change a peer could be waiting for.
 // Blocking reads and writes (a description without O_NONBLOCK) wait for the readiness generation
 // to move, like poll.
+#include <set>
 #include <utility>
 
 #include "kernel/proc/process_kernel.h"
@@ -107,6 +108,22 @@ ErrorOr<net::SocketInfo> ProcessKernel::socket_info(Pid pid, int fd) {
 net::SocketUsage ProcessKernel::socket_usage() const {
   std::lock_guard lock(mutex_);
   return sockets_.usage();
+}
+
+std::vector<ProcessKernel::SocketOwner> ProcessKernel::socket_owners() const {
+  std::lock_guard lock(mutex_);
+  std::vector<SocketOwner> owners;
+  std::set<uint64_t> seen;
+  for (const auto& [pid, process] : processes_.all()) {
+    if (process->exited()) continue;
+    for (const auto& [fd, entry] : process->fds.entries()) {
+      const OpenFileDescription& description = *entry.description;
+      if (description.kind != FileKind::Socket || !seen.insert(description.socket_id).second) continue;
+      auto info = sockets_.info(description.socket_id);
+      if (info) owners.push_back(SocketOwner{.pid = pid, .process_id = process->process_id, .socket = *info});
+    }
+  }
+  return owners;
 }
 
 ErrorOr<std::string> ProcessKernel::socket_read(OpenFileDescription& description, Guard& guard, Pid pid,
