@@ -109,6 +109,7 @@ VmFilesystem::VmFilesystem(std::unique_ptr<vfs::FileSystem> root, const config::
       max_pread_bytes_(limits.max_pread_bytes),
       writes_locked_(read_only) {
   mounts_ = std::make_unique<mount::MountTable>(std::move(root), read_only);
+  publish_mounts();
 }
 
 bool VmFilesystem::root_locked(std::string_view path) const {
@@ -345,12 +346,22 @@ ErrorOr<void> VmFilesystem::apply_entries(const std::vector<FsEntry>& entries) {
 ErrorOr<void> VmFilesystem::mount(std::string_view path, std::unique_ptr<vfs::FileSystem> fs, std::string plugin_id,
                                   bool read_only) {
   const std::string normalized = TRY(checked_path(path));
-  return mounts_->mount(normalized, std::move(fs), std::move(plugin_id), read_only);
+  auto mounted = mounts_->mount(normalized, std::move(fs), std::move(plugin_id), read_only);
+  publish_mounts();
+  return mounted;
 }
 
 ErrorOr<void> VmFilesystem::unmount(std::string_view path) {
   const std::string normalized = TRY(checked_path(path));
-  return mounts_->unmount(normalized);
+  auto unmounted = mounts_->unmount(normalized);
+  publish_mounts();
+  return unmounted;
+}
+
+void VmFilesystem::publish_mounts() {
+  std::vector<mount::MountInfo> list = mounts_->mounts();
+  std::lock_guard lock(mount_list_->mutex);
+  mount_list_->list = std::move(list);
 }
 
 ErrorOr<std::vector<FsEntry>> VmFilesystem::snapshot() const {

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,8 +88,12 @@ class VmFilesystem {
   ErrorOr<void> mount(std::string_view path, std::unique_ptr<vfs::FileSystem> fs, std::string plugin_id,
                       bool read_only);
   ErrorOr<void> unmount(std::string_view path);
-  // Longest path first, the root last.
-  std::vector<mount::MountInfo> mounts() const { return mounts_->mounts(); }
+  // Longest path first, the root last. Safe from any thread (/proc/mounts reads it without the VM
+  // lock), and the reader stays valid after the filesystem is gone.
+  std::vector<mount::MountInfo> mounts() const { return mount_list_->read(); }
+  std::function<std::vector<mount::MountInfo>()> mount_list_reader() const {
+    return [list = mount_list_] { return list->read(); };
+  }
 
   uint64_t used_bytes() const { return root_->usage().bytes; }
   uint64_t used_inodes() const { return root_->usage().inodes; }
@@ -116,6 +122,17 @@ class VmFilesystem {
 
   // Every path operation goes through the mount table; root_ (owned by it) is the root alone.
   std::unique_ptr<mount::MountTable> mounts_;
+  // A copy of mounts_->mounts() that other threads may read, refreshed on every mount change.
+  struct MountList {
+    mutable std::mutex mutex;
+    std::vector<mount::MountInfo> list;
+    std::vector<mount::MountInfo> read() const {
+      std::lock_guard lock(mutex);
+      return list;
+    }
+  };
+  std::shared_ptr<MountList> mount_list_ = std::make_shared<MountList>();
+  void publish_mounts();
   vfs::FileSystem* root_;
   const PermissionEngine* permissions_;
   uint64_t max_readdir_entries_;

@@ -209,12 +209,13 @@ std::vector<std::pair<std::string, std::string>> process_environment(const Vm& v
 }
 
 // The virtual machine /proc describes: the configured CPUs and memory, booted now.
-kernel::special::MachineInfo machine_info(const Vm& vm) {
+kernel::special::MachineInfo machine_info(Vm& vm) {
   const config::ResourceLimits& limits = vm.config().limits.resources;
   kernel::special::MachineInfo machine;
   machine.cpu_count = limits.cpu_count;
   machine.memory_bytes = limits.max_wasm_memory_bytes;
   machine.read_only_root = vm.config().root_filesystem.mode == config::RootFilesystemMode::ReadOnly;
+  machine.mounts = vm.filesystem().mount_list_reader();
   machine.boot = std::chrono::steady_clock::now();
   machine.boot_wall_ms = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

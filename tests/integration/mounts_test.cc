@@ -182,6 +182,9 @@ console.log(code(() => fs.renameSync('/ro/hello.txt', '/ro/moved.txt')), code(()
 )"));
   EXPECT_EQ(result.stdout_bytes, "from the host\nEROFS EROFS\nEROFS EROFS\nEROFS EROFS\n") << result.stderr_bytes;
   EXPECT_EQ(result.exit_code, 0) << result.stderr_bytes;
+  // /proc/mounts lists them in mount-table order: longest path first, the root last.
+  EXPECT_EQ(guest("process.stdout.write(require('fs').readFileSync('/proc/mounts', 'utf8'))").stdout_bytes,
+            "host_dir /ro-config host_dir ro 0 0\nhost_dir /ro host_dir ro 0 0\nroot / root rw 0 0\n");
   EXPECT_REJECTED(client().write_file(vm_, "/ro/api.txt", "x"), "kernel_error",
                   "EROFS: read-only filesystem: /api.txt");
   EXPECT_FALSE(fs::exists(host_ / "new.txt"));

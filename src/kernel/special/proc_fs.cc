@@ -249,9 +249,19 @@ ErrorOr<Node> ProcFs::lookup_fd(std::string_view path, Pid pid, std::string_view
 
 ErrorOr<std::string> ProcFs::content(const Node& node) const {
   switch (node.role) {
-    case NodeRole::ProcMounts:
-      // The root mount is the only one (spec/kernel.md s5.1: "{id} {path} {id} {rw|ro} 0 0").
-      return std::string("root / root ") + (machine_.read_only_root ? "ro" : "rw") + " 0 0\n";
+    case NodeRole::ProcMounts: {
+      // spec/kernel.md s5.1: "{plugin_id} {path} {plugin_id} {rw|ro} 0 0" in mount-table order.
+      std::vector<mount::MountInfo> mounts =
+          machine_.mounts
+              ? machine_.mounts()
+              : std::vector<mount::MountInfo>{{.path = "/", .plugin_id = "root", .read_only = machine_.read_only_root}};
+      std::string text;
+      for (const auto& mount : mounts) {
+        text +=
+            mount.plugin_id + " " + mount.path + " " + mount.plugin_id + (mount.read_only ? " ro" : " rw") + " 0 0\n";
+      }
+      return text;
+    }
     case NodeRole::ProcCpuinfo: {
       std::string text;
       for (uint64_t cpu = 0; cpu < machine_.cpu_count; ++cpu) {

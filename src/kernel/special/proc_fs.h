@@ -8,11 +8,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
+#include "kernel/mount/mount_table.h"
 #include "kernel/proc/process_kernel.h"
 #include "kernel/special/special_node.h"
 
@@ -25,6 +27,9 @@ struct MachineInfo {
   bool read_only_root = false;
   std::chrono::steady_clock::time_point boot = std::chrono::steady_clock::now();
   uint64_t boot_wall_ms = 0;  // /proc/version's boot stamp and every node's timestamps
+  // The VM's mounts for /proc/mounts, longest path first and the root last (called on any thread);
+  // unset: the root alone, read-only when read_only_root.
+  std::function<std::vector<mount::MountInfo>()> mounts;
 };
 
 // st_dev of every /proc node (Linux's procfs is an anonymous device too).
