@@ -56,6 +56,8 @@ class Socket extends EventEmitter {
   #type;
   #fd = -1;
   #bound = undefined;  // [host, port]
+  #listening = false;  // 'listening' was emitted; sends before it wait in #queued, in order
+  #queued = [];
   #refed = true;
   #held = false;
 
@@ -112,7 +114,13 @@ class Socket extends EventEmitter {
     }
     internal.net.open(this);
     this.#updateHold();
-    internal.nextTick(() => this.emit('listening'));
+    internal.nextTick(() => {
+      this.#listening = true;
+      this.emit('listening');
+      const queued = this.#queued;
+      this.#queued = [];
+      for (const deliver of queued) deliver();
+    });
     return this;
   }
 
@@ -153,12 +161,13 @@ class Socket extends EventEmitter {
         this.emit('error', failure);
       }
     };
-    // An unbound socket binds to an ephemeral port first, as Node does.
-    if (this.#bound === undefined) {
-      this.once('listening', () => internal.nextTick(deliver));
-      this.bind(0);
-    } else {
+    // An unbound socket binds to an ephemeral port first, as Node does; sends made before it is
+    // listening go out in order once it is.
+    if (this.#listening) {
       internal.nextTick(deliver);
+    } else {
+      this.#queued.push(deliver);
+      if (this.#bound === undefined) this.bind(0);
     }
   }
 
