@@ -254,7 +254,10 @@ class ChildProcesses::Host final : public runtime::js::GuestHost {
   Host(ChildProcesses& owner, kernel::Pid pid, bool pumped_stdin)
       : owner_(owner),
         pid_(pid),
-        system_(owner.vm_, owner.kernel_, pid, pumped_stdin ? std::make_shared<StdinDevice>() : nullptr,
+        system_(owner.vm_, owner.kernel_, pid,
+                pumped_stdin ? std::make_shared<StdinDevice>(
+                                   std::chrono::milliseconds(owner.kernel_.limits().max_blocking_read_ms))
+                             : nullptr,
                 owner.special_files_),
         processes_(owner.bind(pid)) {}
 

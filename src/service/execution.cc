@@ -303,7 +303,8 @@ Handled<wire::ProcessStartedResponse> Execution::execute(const wire::ExecuteRequ
   spawn.cwd = cwd;
   spawn.driver = driver;
   // Descriptors 0/1/2: stdin fed by WriteStdin, output in order with process.stdout/stderr.
-  running->stdin_device = std::make_shared<StdinDevice>();
+  running->stdin_device =
+      std::make_shared<StdinDevice>(std::chrono::milliseconds(vm_.config().limits.resources.max_blocking_read_ms));
   // The devices may outlive this Running (a child inherits them): they hold what they use.
   auto output = [this, id = request.process_id, budget = running->output_budget,
                  running = std::weak_ptr<Running>(running)](runtime::js::OutputStream stream) {

@@ -155,7 +155,7 @@ ErrorOr<std::string> StdinDevice::read(size_t max_bytes) {
     source = source_;
   }
   if (!source) return std::string();
-  return source->read(max_bytes);
+  return source->read(max_bytes, blocking_read_limit_);
 }
 
 ErrorOr<size_t> StdinDevice::write(std::string_view) {
@@ -407,7 +407,7 @@ ErrorOr<std::string> KernelGuestSystem::read(int fd, size_t length, std::optiona
   const size_t bounded = static_cast<size_t>(std::min<uint64_t>(length, kernel_.limits().max_pread_bytes));
   // Descriptor 0 with a stdin device: the runtime's stdin buffer, which a child's stdin pump fills
   // from its pipe (a direct read would race the pump for the bytes).
-  if (fd == 0 && !position && stdin_) return stdin_->read(bounded);
+  if (fd == 0 && !position && stdin_) return stdin_->read(bounded);  // waits at most maxBlockingReadMs
   if (position) return kernel_.pread(pid_, fd, bounded, *position);
   return kernel_.read(pid_, fd, bounded);
 }

@@ -42,11 +42,14 @@ class VmFileBackend final : public kernel::FileBackend {
 // after the process ends) it is at end of file.
 class StdinDevice final : public kernel::CharacterDevice {
  public:
+  // `blocking_read_limit`: how long a read waits for bytes (maxBlockingReadMs).
+  explicit StdinDevice(std::chrono::milliseconds blocking_read_limit) : blocking_read_limit_(blocking_read_limit) {}
   void attach(std::shared_ptr<runtime::js::StdinSource> source);
   ErrorOr<std::string> read(size_t max_bytes) override;
   ErrorOr<size_t> write(std::string_view bytes) override;
 
  private:
+  const std::chrono::milliseconds blocking_read_limit_;
   std::mutex mutex_;
   std::shared_ptr<runtime::js::StdinSource> source_;
 };

@@ -78,6 +78,39 @@ console.log(fs.readdirSync('/tmp/many').length);
   EXPECT_EQ(result.stdout_bytes, "ENOMEM\n10\n") << result.stderr_bytes;
 }
 
+// A blocking read of a pipe that never gets data gives up after maxBlockingReadMs with EAGAIN.
+TEST_F(GuestLimitsTest, MaxBlockingReadMsEndsABlockedPipeReadWithEagain) {
+  auto result = run_limited(R"({"maxBlockingReadMs":200})", std::string(kTry) + R"JS(
+// The child's stdin is a pipe the parent keeps open and never writes.
+const child = require('child_process').spawn('node', ['-e', `
+  try { require('fs').readSync(0, Buffer.alloc(16)); console.log('read'); }
+  catch (e) { console.log(e.code, e.syscall); }`]);
+child.stdout.pipe(process.stdout);
+child.on('exit', () => child.stdin.end());
+)JS");
+  EXPECT_EQ(result.stdout_bytes, "EAGAIN read\n") << result.stderr_bytes;
+}
+
+// UDP sends into a socket that never reads stop at maxSocketDatagramQueueLen with EAGAIN.
+TEST_F(GuestLimitsTest, MaxSocketDatagramQueueLenIsEagain) {
+  auto result = run_limited(R"({"maxSocketDatagramQueueLen":3})", R"JS(
+const dgram = require('dgram');
+const sink = dgram.createSocket('udp4');
+sink.bind(0, '127.0.0.1', () => {
+  const sender = dgram.createSocket('udp4');
+  const results = [];
+  let pending = 5;
+  for (let i = 0; i < 5; i++) {
+    sender.send('x' + i, sink.address().port, '127.0.0.1', (error) => {
+      results[i] = error ? error.code : 'sent';
+      if (--pending === 0) { console.log(results.join(' ')); sender.close(); sink.close(); }
+    });
+  }
+});
+)JS");
+  EXPECT_EQ(result.stdout_bytes, "sent sent sent EAGAIN EAGAIN\n") << result.stderr_bytes;
+}
+
 // Processes Execute started and that have exited hold no maxProcesses slot: a VM runs commands one
 // after another for as long as it lives, while a guest's own unreaped children still count.
 TEST_F(GuestLimitsTest, ExitedExecutedProcessesDoNotUseUpMaxProcesses) {

@@ -7,6 +7,7 @@
 // at a time); implementations lock the shared VM state themselves.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,8 +45,9 @@ class StdinSource {
  public:
   virtual ~StdinSource() = default;
   // Blocks until at least one byte or end of input; returns up to `max_bytes` ("" is end of file).
-  // EINTR once the process is ending.
-  virtual ErrorOr<std::string> read(size_t max_bytes) = 0;
+  // EINTR once the process is ending; EAGAIN "pipe read timed out" after `timeout` (the VM's
+  // maxBlockingReadMs, as for any pipe read).
+  virtual ErrorOr<std::string> read(size_t max_bytes, std::chrono::milliseconds timeout) = 0;
 };
 
 // --- sockets (net, dgram): VM-internal loopback only ---

@@ -60,13 +60,19 @@ ErrorOr<void> queue_stdin_end(ProcessControl& control) {
   return {};
 }
 
-ErrorOr<std::string> read_stdin(ProcessControl& control, size_t max_bytes) {
+ErrorOr<std::string> read_stdin(ProcessControl& control, size_t max_bytes,
+                                std::optional<std::chrono::milliseconds> timeout) {
   auto is_data = [](const InboundEvent& event) { return event.kind == InboundEvent::Kind::kStdinData; };
   std::unique_lock lock(control.mutex);
-  control.wake.wait(lock, [&] {
+  auto ready = [&] {
     return control.end.has_value() || control.stdin_closed ||
            std::any_of(control.events.begin(), control.events.end(), is_data);
-  });
+  };
+  if (!timeout) {
+    control.wake.wait(lock, ready);
+  } else if (!control.wake.wait_for(lock, *timeout, ready)) {
+    return fail(EAGAIN, "pipe read timed out");
+  }
   if (control.end.has_value()) return fail(EINTR, "interrupted system call");
   std::string bytes;
   for (auto event = control.events.begin(); event != control.events.end() && bytes.size() < max_bytes;) {

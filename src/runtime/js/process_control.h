@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -71,8 +72,10 @@ ErrorOr<void> queue_stdin(ProcessControl& control, std::string_view bytes);
 ErrorOr<void> queue_stdin_end(ProcessControl& control);
 // A blocking read of stdin on the guest's own thread (fs.readSync(0)): takes up to `max_bytes` of
 // the queued stdin bytes the loop has not delivered yet, waiting until there are some or stdin is
-// closed ("" then). EINTR once the process is ending.
-ErrorOr<std::string> read_stdin(ProcessControl& control, size_t max_bytes);
+// closed ("" then). EINTR once the process is ending; with a `timeout`, EAGAIN "pipe read timed out"
+// when nothing came by then.
+ErrorOr<std::string> read_stdin(ProcessControl& control, size_t max_bytes,
+                                std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 // Queues one kIoReady event unless one is already waiting; a no-op once the process ended.
 void queue_io_ready(ProcessControl& control);
 // Applies a signal: queued for the guest's listeners, or its default disposition (ignore, or end

@@ -53,7 +53,9 @@ constexpr char kHeapLimitMessage[] =
 class BufferedStdin final : public StdinSource {
  public:
   explicit BufferedStdin(std::shared_ptr<ProcessControl> control) : control_(std::move(control)) {}
-  ErrorOr<std::string> read(size_t max_bytes) override { return read_stdin(*control_, max_bytes); }
+  ErrorOr<std::string> read(size_t max_bytes, std::chrono::milliseconds timeout) override {
+    return read_stdin(*control_, max_bytes, timeout);
+  }
 
  private:
   std::shared_ptr<ProcessControl> control_;
