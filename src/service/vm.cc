@@ -24,9 +24,10 @@ Handled<std::unique_ptr<Vm>> Vm::create(VmIdentity identity, wire::GuestRuntimeK
   vm->filesystem_ = std::move(*filesystem);
   vm->config_.root_filesystem.lowers = {};
   vm->config_.root_filesystem.bootstrap_entries = {};
-  // Command stubs the reference shows under /bin (spec/protocol.md Appendix A). A read-only root
-  // was populated before it locked, so the stubs are written by create() there.
-  for (const char* command : {"node", "wasm"}) {
+  // Command stubs the reference shows under /bin (spec/protocol.md Appendix A), and /bin/sh for our
+  // shell, so guests that look for it find it. A read-only root was populated before it locked,
+  // so the stubs are written by create() there.
+  for (const char* command : {"node", "wasm", "sh"}) {
     auto installed = vm->filesystem_->install_command_stub(command);
     if (!installed) return kernel_error(installed.error());
   }
