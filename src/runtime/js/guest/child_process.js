@@ -6,7 +6,8 @@
 // VM's shell (guest/sh.js). A command line that is a plain `node ...` invocation skips the shell
 // and runs node directly (the same result, one process fewer).
 // Asynchronous children: this process's pipe ends are non-blocking. While a child or one of its
-// pipes is live, the process watches the kernel's I/O readiness and its loop calls onIoReady, which
+// pipes is live, the process watches the kernel's I/O readiness and its loop calls onIoReady
+// (registered with internal.addIoReadyHandler), which
 // reads what is available, writes what is queued and reaps exited children (waitpid WNOHANG),
 // emitting 'exit' and then, once stdout and stderr have closed, 'close' as Node does.
 // The Sync forms block this guest's thread in poll and waitpid.
@@ -1151,7 +1152,7 @@ internal.killProcess = (pid, number) => {
   return true;
 };
 
-internal.host.onIoReady = onIoReady;
+internal.addIoReadyHandler(onIoReady);
 
 internal.defineBuiltin('child_process', () => ({
   ChildProcess, spawn, spawnSync, exec, execSync, execFile, execFileSync, fork,

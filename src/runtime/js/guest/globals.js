@@ -118,6 +118,17 @@ function printResult(value) {
   consoleLog(value);
 }
 
+// Kernel I/O readiness (child process pipes, sockets): each family registers its handler during
+// the bootstrap and every io-ready event runs them all. Index loops only: guest code may replace
+// Array.prototype's iterator or push later.
+const ioReadyHandlers = [];
+internal.addIoReadyHandler = function addIoReadyHandler(handler) {
+  ioReadyHandlers[ioReadyHandlers.length] = handler;
+};
+function onIoReady() {
+  for (let i = 0; i < ioReadyHandlers.length; i++) ioReadyHandlers[i]();
+}
+
 internal.host = {
   __proto__: null,
   ...internal.processHost,
@@ -130,4 +141,5 @@ internal.host = {
   tick: internal.tick,
   nextWake: internal.nextWake,
   onUncaught: internal.onUncaught,
+  onIoReady,
 };

@@ -4,9 +4,8 @@
 // host outside loopback fails with ENETUNREACH naming that policy.
 // Readiness: every socket is a non-blocking kernel descriptor. While any socket or server of this
 // process is open, the process watches the kernel's readiness (netWatch) and the loop's io-ready
-// event runs onReady() of each (chained into internal.host.onIoReady after child_process's
-// handler, so this file must be evaluated after child_process.js), which accepts, reads and
-// flushes what it can without blocking.
+// event runs onReady() of each (a handler registered with internal.addIoReadyHandler), which
+// accepts, reads and flushes what it can without blocking.
 // A read that finds nothing, or a write the kernel cannot take yet (maxSocketBufferedBytes is
 // VM-wide), simply waits for the next event - back-pressure instead of memory growth.
 // Keep-alive: an open, ref'd socket or listening server holds the loop (internal.refHandle).
@@ -61,11 +60,7 @@ internal.net = {
   },
 };
 
-const chainedIoReady = internal.host.onIoReady;
-internal.host.onIoReady = function onIoReadyWithSockets() {
-  if (chainedIoReady !== undefined) chainedIoReady();
-  onIoReady();
-};
+internal.addIoReadyHandler(onIoReady);
 
 // ---- addresses and errors ------------------------------------------------------------------------
 
