@@ -1,5 +1,6 @@
 #include "sidecar/transport.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -270,9 +271,24 @@ void FrameWriter::run() {
   }
 }
 
+namespace {
+
+// Request frames at least this large are followed by malloc_trim (see run_transport).
+constexpr uint32_t kLargeFrameBytes = 1u << 20;
+
+}  // namespace
+
 int run_transport(service::Service& service, FrameWriter& writer, const TransportOptions& options) {
   InputBuffer input(options.input_fd);
+  bool trim_heap = false;
   for (;;) {
+    if (trim_heap) {
+      // Decoding and handling a large request (a CreateVm carrying a snapshot lower, a big file
+      // write) leaves several copies' worth of freed heap that glibc would keep; give it back so
+      // the sidecar's RSS reflects what its VMs hold.
+      malloc_trim(0);
+      trim_heap = false;
+    }
     // EOF anywhere inside the 4-byte prefix is a clean end (spec/protocol.md s1.2).
     if (!input.fill(4)) break;
     const uint32_t length = read_be32(input.peek(4).data());
@@ -319,6 +335,7 @@ int run_transport(service::Service& service, FrameWriter& writer, const Transpor
     if (auto* request = std::get_if<wire::RequestFrame>(&*frame)) {
       writer.send(service.handle(*request));
       service.run_deferred();
+      trim_heap = length >= kLargeFrameBytes;
     } else if (auto* sidecar_response = std::get_if<wire::SidecarResponseFrame>(&*frame)) {
       log_error("dropping stale sidecar response " + std::to_string(sidecar_response->request_id));
     } else {

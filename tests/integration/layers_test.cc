@@ -284,22 +284,6 @@ TEST_F(LayersTest, RootLowersResolveSymlinksAcrossLayersAndStayPerVm) {
   EXPECT_EQ(ASSERT_OK(client.stat(first, "/data")).uid, 0u);
 }
 
-uint64_t resident_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6));
-  }
-  return 0;
-}
-
-// AddressSanitizer (the sidecar of a sanitizer build) keeps freed memory in quarantine.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kResidentSizeIsMeaningful = false;
-#else
-constexpr bool kResidentSizeIsMeaningful = true;
-#endif
-
 // Issue 4: 100 VMs over one 10 MiB lower grow the sidecar by less than 15 MiB beyond the growth of
 // 100 VMs over the default root. Each CreateVm carries the 10 MiB in its config and parses it, so
 // a few such VMs come first: the allocator then already holds that transient peak.

@@ -20,14 +20,8 @@ namespace {
 
 constexpr uint64_t kMiB = 1024 * 1024;
 
-// The sidecar's resident set in bytes (VmRSS of /proc/<pid>/status), 0 when unreadable.
 uint64_t resident_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
+  return resident_kib(pid) * 1024;
 }
 
 class RawSidecar {
@@ -185,7 +179,9 @@ for (let i = 0; i < 64; i++) { block.fill(65 + i % 26); process.stdout.write(blo
   EXPECT_TRUE(in_order);
   // Held output is bounded by 1 MiB per process (plus copies of the chunks in flight), far from
   // the 128 MiB written.
-  EXPECT_LT(peak - before, 24 * kMiB) << "VmRSS grew from " << before << " to " << peak;
+  if (kResidentSizeIsMeaningful) {
+    EXPECT_LT(peak - before, 24 * kMiB) << "VmRSS grew from " << before << " to " << peak;
+  }
 }
 
 TEST_F(OutputLimitTest, KillEndsAWriterBlockedOnTheHost) {

@@ -185,4 +185,13 @@ std::string GuestVmTest::next_output(const std::string& process_id) {
   return std::string(chunk.begin(), chunk.end());
 }
 
+uint64_t resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
 }  // namespace se::integration

@@ -129,6 +129,16 @@ class GuestVmTest : public SidecarTest {
   client::VmHandle vm_;
 };
 
+// The resident set of a process in KiB (VmRSS of /proc/<pid>/status), 0 when unreadable.
+uint64_t resident_kib(pid_t pid);
+// AddressSanitizer (the sidecar of a sanitizer build) keeps freed memory in quarantine, so memory
+// bounds are checked only in the other builds.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kResidentSizeIsMeaningful = false;
+#else
+inline constexpr bool kResidentSizeIsMeaningful = true;
+#endif
+
 // Frame builders for malformed-input tests.
 wire::RequestFrame request_frame(int64_t request_id, wire::OwnershipScope ownership, wire::RequestPayload payload);
 // 4-byte big-endian length followed by the payload.
