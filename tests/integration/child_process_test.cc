@@ -417,6 +417,8 @@ process.on('message', (message) => {
 )js");
   auto result = run_script("p", R"js(
 const { fork } = require('child_process');
+// Before the child exists, so the two processes' output cannot interleave.
+try { fork('/workspace/worker.js', { serialization: 'advanced' }); } catch (e) { console.log(e.code); }
 const child = fork('/workspace/worker.js', ['a', 'b']);
 const seen = [];
 child.on('message', (message) => {
@@ -427,7 +429,6 @@ child.on('disconnect', () => seen.push('disconnect'));
 child.on('exit', (code) => setTimeout(() => console.log(seen.join(' '), 'exit', code, child.connected), 10));
 child.send({ n: 1, text: 'héllo' });
 child.send({ n: 2, text: 'two' });
-try { fork('/workspace/worker.js', { serialization: 'advanced' }); } catch (e) { console.log(e.code); }
 )js");
   EXPECT_EQ(
       result.stdout_bytes,
