@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/js/native_args.h"
 #include "runtime/js/native_bindings.h"
 #include "runtime/js/native_values.h"
 
@@ -31,96 +32,7 @@ using v8::Isolate;
 using v8::Local;
 using v8::Value;
 
-// Integers a double carries exactly (Number.MAX_SAFE_INTEGER).
-constexpr double kMaxSafeInteger = 9007199254740991.0;
-
-// Throws the kernel's failure as an Error with `code` and a negative `errno`.
-void throw_system_error(Isolate* isolate, const Error& error) {
-  Local<v8::Context> context = isolate->GetCurrentContext();
-  Local<v8::Object> exception = v8::Exception::Error(utf8_string(isolate, error.to_string())).As<v8::Object>();
-  int code = error.errno_code != 0 ? error.errno_code : EIO;
-  exception->Set(context, utf8_string(isolate, "code"), utf8_string(isolate, se::errno_name(code))).Check();
-  exception->Set(context, utf8_string(isolate, "errno"), v8::Integer::New(isolate, -code)).Check();
-  isolate->ThrowException(exception);
-}
-
-// Unpacks the arguments of one native call; the first failure throws a TypeError and later checks
-// do nothing, so a callback validates everything and then tests ok() once.
-class Args {
- public:
-  Args(const FunctionCallbackInfo<Value>& info, const char* signature, int count)
-      : info_(info), isolate_(info.GetIsolate()), signature_(signature) {
-    if (info.Length() != count) reject("wrong number of arguments");
-  }
-
-  bool ok() const { return ok_; }
-  Isolate* isolate() const { return isolate_; }
-
-  std::string path(int index) {
-    if (!ok_) return {};
-    if (!info_[index]->IsString()) return reject("path must be a string"), std::string();
-    std::string path = to_utf8(isolate_, info_[index].As<v8::String>());
-    if (path.find('\0') != std::string::npos) return reject("path must not contain null bytes"), std::string();
-    return path;
-  }
-
-  double number(int index, double min, double max) {
-    if (!ok_) return 0;
-    if (!info_[index]->IsNumber()) return reject("expected a number"), 0.0;
-    double value = info_[index].As<v8::Number>()->Value();
-    if (std::isnan(value) || value < min || value > max || std::trunc(value) != value) {
-      return reject("integer out of range"), 0.0;
-    }
-    return value;
-  }
-
-  uint32_t u32(int index) { return static_cast<uint32_t>(number(index, 0, 4294967295.0)); }
-  int fd(int index) { return static_cast<int>(number(index, 0, 2147483647.0)); }
-  uint64_t u64(int index) { return static_cast<uint64_t>(number(index, 0, kMaxSafeInteger)); }
-
-  // A number >= 0, or -1 / null / undefined for "none".
-  std::optional<uint64_t> position(int index) {
-    if (!ok_) return std::nullopt;
-    if (info_[index]->IsNullOrUndefined()) return std::nullopt;
-    double value = number(index, -1, kMaxSafeInteger);
-    if (value < 0) return std::nullopt;
-    return static_cast<uint64_t>(value);
-  }
-
-  bool boolean(int index) {
-    if (!ok_) return false;
-    if (!info_[index]->IsBoolean()) return reject("expected a boolean"), false;
-    return info_[index].As<v8::Boolean>()->Value();
-  }
-
-  // A string (as UTF-8) or the bytes of an ArrayBufferView; `storage` owns converted text.
-  std::string_view data(int index, std::string& storage) {
-    if (!ok_) return {};
-    if (info_[index]->IsString()) {
-      storage = to_utf8(isolate_, info_[index].As<v8::String>());
-      return storage;
-    }
-    if (info_[index]->IsArrayBufferView()) return view_bytes(info_[index].As<v8::ArrayBufferView>());
-    return reject("data must be a string or an ArrayBufferView"), std::string_view();
-  }
-
-  Local<v8::Uint8Array> bytes(int index) {
-    if (ok_ && !info_[index]->IsUint8Array()) reject("expected a Uint8Array");
-    return ok_ ? info_[index].As<v8::Uint8Array>() : Local<v8::Uint8Array>();
-  }
-
- private:
-  void reject(std::string_view why) {
-    if (!ok_) return;
-    ok_ = false;
-    throw_type_error(isolate_, std::string(signature_) + ": " + std::string(why));
-  }
-
-  const FunctionCallbackInfo<Value>& info_;
-  Isolate* isolate_;
-  const char* signature_;
-  bool ok_ = true;
-};
+using Args = NativeArgs;
 
 GuestSystem* system_of(Isolate* isolate) {
   auto* context = static_cast<NativeContext*>(isolate->GetData(kNativeContextSlot));

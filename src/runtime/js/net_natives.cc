@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "runtime/js/native_args.h"
 #include "runtime/js/native_values.h"
 
 namespace se::runtime::js {
@@ -33,83 +34,16 @@ using v8::Value;
 // One read, accept or receive takes at most this much (a guest asking for more gets this).
 constexpr double kMaxReadBytes = 1024.0 * 1024.0;
 
-void throw_system_error(Isolate* isolate, const Error& error) {
-  Local<v8::Context> context = isolate->GetCurrentContext();
-  Local<v8::Object> exception = v8::Exception::Error(utf8_string(isolate, error.to_string())).As<v8::Object>();
-  int code = error.errno_code != 0 ? error.errno_code : EIO;
-  exception->Set(context, utf8_string(isolate, "code"), utf8_string(isolate, se::errno_name(code))).Check();
-  exception->Set(context, utf8_string(isolate, "errno"), v8::Integer::New(isolate, -code)).Check();
-  isolate->ThrowException(exception);
+using Args = NativeArgs;
+
+// (host, port, path) at `index`..`index + 2`.
+GuestSocketAddress socket_address(Args& args, int index) {
+  GuestSocketAddress address;
+  address.host = args.text(index);
+  address.port = static_cast<uint16_t>(args.number(index + 1, 0, 65535));
+  address.path = args.text(index + 2);
+  return address;
 }
-
-// Validates the arguments of one native call; the first failure throws a TypeError.
-class Args {
- public:
-  Args(const FunctionCallbackInfo<Value>& info, const char* signature, int count)
-      : info_(info), isolate_(info.GetIsolate()), signature_(signature) {
-    if (info.Length() != count) reject("wrong number of arguments");
-  }
-
-  bool ok() const { return ok_; }
-  Isolate* isolate() const { return isolate_; }
-
-  double integer(int index, double min, double max) {
-    if (!ok_) return 0;
-    if (!info_[index]->IsNumber()) return reject("expected a number"), 0.0;
-    double value = info_[index].As<v8::Number>()->Value();
-    if (std::isnan(value) || value < min || value > max || std::trunc(value) != value) {
-      return reject("integer out of range"), 0.0;
-    }
-    return value;
-  }
-  int fd(int index) { return static_cast<int>(integer(index, 0, 2147483647.0)); }
-
-  std::string text(int index) {
-    if (!ok_) return {};
-    if (!info_[index]->IsString()) return reject("expected a string"), std::string();
-    std::string value = to_utf8(isolate_, info_[index].As<v8::String>());
-    if (value.find('\0') != std::string::npos) return reject("string must not contain null bytes"), std::string();
-    return value;
-  }
-
-  bool boolean(int index) {
-    if (!ok_) return false;
-    if (!info_[index]->IsBoolean()) return reject("expected a boolean"), false;
-    return info_[index].As<v8::Boolean>()->Value();
-  }
-
-  // A string (as UTF-8) or the bytes of an ArrayBufferView; `storage` owns converted text.
-  std::string_view data(int index, std::string& storage) {
-    if (!ok_) return {};
-    if (info_[index]->IsString()) {
-      storage = to_utf8(isolate_, info_[index].As<v8::String>());
-      return storage;
-    }
-    if (info_[index]->IsArrayBufferView()) return view_bytes(info_[index].As<v8::ArrayBufferView>());
-    return reject("data must be a string or an ArrayBufferView"), std::string_view();
-  }
-
-  // (host, port, path) at `index`..`index + 2`.
-  GuestSocketAddress address(int index) {
-    GuestSocketAddress address;
-    address.host = text(index);
-    address.port = static_cast<uint16_t>(integer(index + 1, 0, 65535));
-    address.path = text(index + 2);
-    return address;
-  }
-
- private:
-  void reject(std::string_view why) {
-    if (!ok_) return;
-    ok_ = false;
-    throw_type_error(isolate_, std::string(signature_) + ": " + std::string(why));
-  }
-
-  const FunctionCallbackInfo<Value>& info_;
-  Isolate* isolate_;
-  const char* signature_;
-  bool ok_ = true;
-};
 
 GuestSystem* system_of(Isolate* isolate) {
   auto* context = static_cast<NativeContext*>(isolate->GetData(kNativeContextSlot));
@@ -133,7 +67,7 @@ Local<Value> address_array(Isolate* isolate, const std::optional<GuestSocketAddr
 // netSocket(kind) -> fd; kind 0 tcp4, 1 tcp6, 2 unix, 3 udp4, 4 udp6
 void net_socket(const FunctionCallbackInfo<Value>& info) {
   Args args(info, "netSocket(kind)", 1);
-  auto kind = static_cast<GuestSocketKind>(args.integer(0, 0, 4));
+  auto kind = static_cast<GuestSocketKind>(args.number(0, 0, 4));
   if (!args.ok()) return;
   GuestSystem* system = system_of(args.isolate());
   if (system == nullptr) return;
@@ -146,8 +80,8 @@ void net_socket(const FunctionCallbackInfo<Value>& info) {
 void net_listen(const FunctionCallbackInfo<Value>& info) {
   Args args(info, "netListen(fd, host, port, path, backlog)", 5);
   int fd = args.fd(0);
-  GuestSocketAddress address = args.address(1);
-  auto backlog = static_cast<uint32_t>(args.integer(4, 1, 65535));
+  GuestSocketAddress address = socket_address(args, 1);
+  auto backlog = static_cast<uint32_t>(args.number(4, 1, 65535));
   if (!args.ok()) return;
   GuestSystem* system = system_of(args.isolate());
   if (system == nullptr) return;
@@ -162,7 +96,7 @@ void net_bind(const FunctionCallbackInfo<Value>& info) {
   int fd = args.fd(0);
   GuestSocketAddress address;
   address.host = args.text(1);
-  address.port = static_cast<uint16_t>(args.integer(2, 0, 65535));
+  address.port = static_cast<uint16_t>(args.number(2, 0, 65535));
   if (!args.ok()) return;
   GuestSystem* system = system_of(args.isolate());
   if (system == nullptr) return;
@@ -175,7 +109,7 @@ void net_bind(const FunctionCallbackInfo<Value>& info) {
 void net_connect(const FunctionCallbackInfo<Value>& info) {
   Args args(info, "netConnect(fd, host, port, path)", 4);
   int fd = args.fd(0);
-  GuestSocketAddress target = args.address(1);
+  GuestSocketAddress target = socket_address(args, 1);
   if (!args.ok()) return;
   GuestSystem* system = system_of(args.isolate());
   if (system == nullptr) return;
@@ -200,7 +134,7 @@ void net_accept(const FunctionCallbackInfo<Value>& info) {
 void net_read(const FunctionCallbackInfo<Value>& info) {
   Args args(info, "netRead(fd, maxBytes)", 2);
   int fd = args.fd(0);
-  auto max_bytes = static_cast<size_t>(args.integer(1, 1, kMaxReadBytes));
+  auto max_bytes = static_cast<size_t>(args.number(1, 1, kMaxReadBytes));
   if (!args.ok()) return;
   GuestSystem* system = system_of(args.isolate());
   if (system == nullptr) return;
@@ -244,7 +178,7 @@ void net_send(const FunctionCallbackInfo<Value>& info) {
   std::string_view data = args.data(1, storage);
   GuestSocketAddress target;
   target.host = args.text(2);
-  target.port = static_cast<uint16_t>(args.integer(3, 0, 65535));
+  target.port = static_cast<uint16_t>(args.number(3, 0, 65535));
   if (!args.ok()) return;
   GuestSystem* system = system_of(args.isolate());
   if (system == nullptr) return;
@@ -256,7 +190,7 @@ void net_send(const FunctionCallbackInfo<Value>& info) {
 void net_receive(const FunctionCallbackInfo<Value>& info) {
   Args args(info, "netReceive(fd, maxBytes)", 2);
   int fd = args.fd(0);
-  auto max_bytes = static_cast<size_t>(args.integer(1, 0, kMaxReadBytes));
+  auto max_bytes = static_cast<size_t>(args.number(1, 0, kMaxReadBytes));
   if (!args.ok()) return;
   Isolate* isolate = args.isolate();
   GuestSystem* system = system_of(isolate);
